@@ -1,0 +1,73 @@
+# A private apt configuration that sees newer Debian suites (trixie, sid)
+# without touching /etc/apt.  The mirror is the one this machine already uses
+# for Debian; nothing here names a host.  Sourced after common.sh.
+
+APT_DIR=$CACHE/apt
+
+# The URI of the machine's own Debian archive: the first deb source whose
+# suite is the host's release codename (not -security, not -updates).
+host_debian_mirror() {
+	[ -n "${IOMMU_FLUSHTOP_MIRROR:-}" ] && { echo "$IOMMU_FLUSHTOP_MIRROR"; return; }
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || die "cannot tell this machine's Debian codename from /etc/os-release"
+	local uri
+	# deb822 .sources files: stanzas with URIs: and Suites: lines.
+	uri=$(awk -v cn="$codename" '
+		BEGIN { RS=""; FS="\n" }
+		{
+			u=""; s=""; t=""
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^URIs:/)   { u=$i; sub(/^URIs:[ \t]*/, "", u); split(u, uu, /[ \t]+/); u=uu[1] }
+				if ($i ~ /^Suites:/) { s=" " $i " " }
+				if ($i ~ /^Types:/)  { t=$i }
+			}
+			if (t ~ /deb( |$)/ && index(s, " " cn " ") && u != "") { print u; exit }
+		}' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+	# One-line format, as a fallback.
+	[ -n "$uri" ] || uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk -v cn="$codename" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++;
+			if ($(i+1) == cn) { print $i; exit } }')
+	[ -n "$uri" ] || die "no Debian mirror for '$codename' found in /etc/apt sources (set IOMMU_FLUSHTOP_MIRROR)"
+	echo "${uri%/}"
+}
+
+# papt CMD ARGS...: apt-get / apt-cache with the private configuration.
+papt() {
+	local tool=$1; shift
+	"$tool" -o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APT_DIR/sources.list.d" \
+		-o Dir::Etc::Preferences="$APT_DIR/preferences" \
+		-o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d" \
+		-o Dir::State="$APT_DIR/state" \
+		-o Dir::State::Status="$APT_DIR/state/status" \
+		-o Dir::Cache="$APT_DIR/cache" \
+		-o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root \
+		-o APT::Get::List-Cleanup=0 \
+		-o Acquire::Languages=none \
+		"$@"
+}
+
+# apt_private_setup: write the sources and refresh the lists when they are
+# older than a day (or absent).  SUITES from the caller's bases.
+apt_private_setup() {
+	local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	mirror=$(host_debian_mirror)
+	mkdir -p "$APT_DIR"/{sources.list.d,preferences.d,state/lists/partial,cache/archives/partial}
+	: >"$APT_DIR/preferences"
+	[ -f "$APT_DIR/state/status" ] || : >"$APT_DIR/state/status"
+	local want
+	want="deb [signed-by=$keyring] $mirror trixie main
+deb [signed-by=$keyring] $mirror sid main"
+	if [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" != "$want" ]; then
+		echo "$want" >"$APT_DIR/sources.list"
+		rm -f "$APT_DIR/state/lists/"*Packages* "$APT_DIR/state/lists/"*Release*
+	fi
+	local stamp="$APT_DIR/state/updated"
+	if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ] || [ "${APT_REFRESH:-0}" = 1 ]; then
+		papt apt-get update -qq >"$APT_DIR/update.log" 2>&1 ||
+			{ tail -n 5 "$APT_DIR/update.log" >&2; die "apt-get update of the private configuration failed (log: $APT_DIR/update.log)"; }
+		touch "$stamp"
+	fi
+}

@@ -1,0 +1,26 @@
+# Helpers for test files (sourced).  A test prints "ok NAME" / "not ok NAME:
+# why" lines; everything else it prints goes to its log.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BASE=${BASE:-v7.2}
+
+ok() { echo "ok $TEST_NAME: $*"; }
+notok() { echo "not ok $TEST_NAME: $*"; }
+
+# check NAME CONDITION-COMMAND...: ok/not ok on the command's status.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+
+# fact KEY FILE: the value of a "KEY=VALUE" line a guest script printed.
+fact() { sed -n "s/^$1=//p" "$2" | tail -n 1; }
+
+# vm OUTFILE [vm-run options] -- CMD...: run CMD in a VM of $BASE, its stdout
+# into OUTFILE (stderr to the log); returns vm-run's status.
+vm() {
+	local out=$1; shift
+	"$TOP/scripts/vm-run" --base "$BASE" "$@" >"$out"
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT

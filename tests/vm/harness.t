@@ -1,0 +1,27 @@
+# vm-run itself: a command's stdout and stderr come back apart, its exit status
+# becomes vm-run's, the results share is writable, and a hung command is cut
+# by the timeout with no QEMU process left behind.  Base-independent: runs for
+# the first base only.
+source "$(dirname "$0")/../lib.sh"
+first=$(cd "$TOP/kernel-patches" && ls -d v* | sort -rV | head -n1)
+[ "$BASE" = "$first" ] || exit 0
+
+res="$TMP/results"
+mkdir -p "$res"
+rc=0
+"$TOP/scripts/vm-run" --base "$BASE" --iommu none --results "$res" -- \
+	bash -c 'echo to-stdout; echo to-stderr >&2; echo written >"$VM_RESULTS/file"; exit 7' \
+	>"$TMP/out" 2>"$TMP/err" || rc=$?
+check "exit status 7 passes through (got $rc)" [ $rc = 7 ]
+check "stdout comes back alone" [ "$(cat "$TMP/out")" = to-stdout ]
+check "stderr comes back on stderr" grep -qx to-stderr "$TMP/err"
+check "the results share is writable" [ "$(cat "$res/file" 2>/dev/null)" = written ]
+
+rc=0 t0=$SECONDS
+"$TOP/scripts/vm-run" --base "$BASE" --iommu none --timeout 15 --results "$res" -- \
+	bash -c 'echo started; sleep 1000' >"$TMP/out" 2>"$TMP/err" || rc=$?
+el=$((SECONDS - t0))
+check "a hung command is cut by the timeout (exit $rc, ${el}s)" test $rc = 124 -a $el -lt 40
+check "the timeout is reported in one line" grep -q 'timed out after 15 s' "$TMP/err"
+check "the command's output before the hang came back" grep -qx started "$TMP/out"
+check "no QEMU process is left behind" bash -c "! pgrep -f 'path=$res' >/dev/null"
