@@ -24,4 +24,4 @@ el=$((SECONDS - t0))
 check "a hung command is cut by the timeout (exit $rc, ${el}s)" test $rc = 124 -a $el -lt 40
 check "the timeout is reported in one line" grep -q 'timed out after 15 s' "$TMP/err"
 check "the command's output before the hang came back" grep -qx started "$TMP/out"
-check "no QEMU process is left behind" bash -c "! pgrep -f 'path=$res' >/dev/null"
+check "no QEMU process is left behind" bash -c "! pgrep -f '[q]emu-system.*path=$res' >/dev/null"
