@@ -15,7 +15,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps kernels guest-tools check check-host check-vm demo clean distclean help
+.PHONY: all deps kernels check check-host check-vm patches-check demo clean distclean help
 
 all: deps
 
@@ -24,6 +24,7 @@ help:
 	@echo "make check       run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
+	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 
 deps:
@@ -43,6 +44,9 @@ check-host: deps
 
 check-vm: deps kernels
 	$(Q)BASES="$(BASES)" tests/run --vm
+
+patches-check: deps
+	$(Q)scripts/patches-check $(BASES)
 
 demo: deps
 	$(Q)scripts/demo

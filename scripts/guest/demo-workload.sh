@@ -17,7 +17,7 @@ dd if=/dev/nvme0n1 of=/dev/null bs=64k count=512 iflag=direct 2>&1 | tail -n1
 dd if=/dev/nvme0n1 of=/dev/null bs=4k count=512 iflag=direct 2>&1 | tail -n1
 if [ -n "$BENCH" ]; then
 	echo "-- dma_map_benchmark on the e1000e, 1 thread, 2 s"
-	"$(dirname "$0")/bind-dma-map-benchmark.sh" >/dev/null
+	"$(dirname "$0")/bind-nic.sh" dma_map_benchmark >/dev/null
 	"$BENCH" -t 1 -s 2 -g 1 | tail -n 2
 fi
 t1=$(date +%s%N)

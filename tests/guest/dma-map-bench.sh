@@ -1,10 +1,10 @@
 #!/bin/bash
 # Runs in the test VM: binds the e1000e NIC to the dma_map_benchmark driver
-# (scripts/guest/bind-dma-map-benchmark.sh) and runs the kernel's
+# (scripts/guest/bind-nic.sh) and runs the kernel's
 # dma_map_benchmark program ($1) for one second.
 set -eu
 BIN=$1
-bdf=$("$(dirname "$0")/../../scripts/guest/bind-dma-map-benchmark.sh")
+bdf=$("$(dirname "$0")/../../scripts/guest/bind-nic.sh" dma_map_benchmark)
 d=/sys/bus/pci/devices/$bdf
 drv=$(readlink "$d/driver"); echo "bound_driver=${drv##*/}"
 "$BIN" -t 1 -s 1 -g 1 >/tmp/bench.out

@@ -1,7 +1,7 @@
 # scripts/lib/check-config finds every fragment option the final .config lost,
 # whether asked as =y, =value or "is not set", and passes a config that has
 # them all.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 cc="$TOP/scripts/lib/check-config"
 cat >"$TMP/frag" <<'F'
 # comment

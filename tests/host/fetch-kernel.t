@@ -2,7 +2,7 @@
 # the archive no longer offers (naming the versions on offer), a checksum
 # that does not match the cached package, an unknown base.  Uses a copy of
 # scripts/ with made-up BASE files and a private cache.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 mkdir -p "$TMP/p/kernel-patches/vgone" "$TMP/p/kernel-patches/vbadsum"
 cp -r "$TOP/scripts" "$TMP/p/"
 printf 'PACKAGE=linux-source-7.2\nVERSION=7.2.0-99\nSUITE=sid\nSHA256=00\n' >"$TMP/p/kernel-patches/vgone/BASE"

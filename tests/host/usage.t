@@ -1,6 +1,6 @@
 # Bad options to the scripts: a one-line error and exit status 2, before any
 # kernel is built or VM booted.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 try() {   # try NAME CMD...: expect exit 2 and a short error
 	local name=$1; shift
 	local err rc=0

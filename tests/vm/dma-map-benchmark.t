@@ -2,7 +2,7 @@
 # headers, binds to the emulated e1000e and runs under intel-iommu, strict and
 # lazy; a strict unmap costs more than a lazy one (it waits for the IOTLB
 # invalidation instead of queueing it).
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 
 tools=$("$TOP/scripts/build-guest-tools" "$BASE") || { notok "building guest tools"; exit 1; }
 declare -A unmap

@@ -2,7 +2,7 @@
 # becomes vm-run's, the results share is writable, and a hung command is cut
 # by the timeout with no QEMU process left behind.  Base-independent: runs for
 # the first base only.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 first=$(cd "$TOP/kernel-patches" && ls -d v* | sort -rV | head -n1)
 [ "$BASE" = "$first" ] || exit 0
 

@@ -1,7 +1,7 @@
 # build-kernel with unchanged inputs is a cache hit: same bzImage path, no
 # rebuild (the image's mtime does not move), within seconds; the cache key
 # changes when any input does (a fragment, a patch, --pristine's series).
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test.sh"
 bk="$TOP/scripts/build-kernel"
 img1=$("$bk" "$BASE" 2>"$TMP/err1") || { notok "first build-kernel $BASE failed"; exit 1; }
 m1=$(stat -c %Y "$img1")

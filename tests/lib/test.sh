@@ -1,6 +1,6 @@
 # Helpers for test files (sourced).  A test prints "ok NAME" / "not ok NAME:
 # why" lines; everything else it prints goes to its log.
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BASE=${BASE:-v7.2}
 
 ok() { echo "ok $TEST_NAME: $*"; }

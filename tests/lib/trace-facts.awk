@@ -1,0 +1,113 @@
+# trace-facts.awk: reads ftrace text output (the `trace` file) holding the
+# iommu events of the series, prints KEY=VALUE facts the tests assert on.
+#
+# Consumers are told apart by the caller each event carries (%pS, resolved
+# by the kernel's kallsyms): dma-iommu, vfio, iommufd, the test module; an
+# event on a DMA-API domain with another caller is dma-iommu's.
+#
+# Strict-mode coverage: on each CPU, an unmap by dma-iommu is pushed on a
+# stack and the next iotlb_sync by dma-iommu on that CPU pops it; it is
+# covered when the sync is on the same domain and its gathered range holds
+# the unmapped range.  Interrupts nest, so a stack pairs them correctly.
+#
+# Lazy mode: a dma_fq_queue entry with (domain, seq) is covered by the
+# dma_fq_flush of the same domain reporting that seq, later in time; the
+# stale window is the time between the two.
+
+function consumer(c) {
+	if (c ~ /\[iommu_gather_test\]/) return "testmod"
+	if (c ~ /iommu_dma|dma_iommu/) return "dma"
+	if (c ~ /vfio/) return "vfio"
+	if (c ~ /iommufd|iopt_/) return "iommufd"
+	return "other"
+}
+function hex(s,   n, i, c) {
+	s = tolower(s); sub(/^0x/, "", s); n = 0
+	for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); n = n * 16 + c - 1 }
+	return n
+}
+{
+	if ($0 ~ /^#/) next
+	if (!match($0, /\[[0-9]+\]/)) next
+	cpu = substr($0, RSTART + 1, RLENGTH - 2) + 0
+	rest = substr($0, RSTART + RLENGTH)
+	# "<flags> <timestamp>: <event>: <fields>"
+	if (!match(rest, /[0-9]+\.[0-9]+: [a-z_]+: /)) next
+	hdr = substr(rest, RSTART, RLENGTH)
+	body = substr(rest, RSTART + RLENGTH)
+	split(hdr, h, ": ")
+	ts = h[1] + 0; ev = h[2]
+	delete f
+	n = split(body, tok, " ")
+	for (i = 1; i <= n; i++) if ((p = index(tok[i], "=")) > 0) f[substr(tok[i], 1, p - 1)] = substr(tok[i], p + 1)
+	# A domain whose type has __IOMMU_DOMAIN_DMA_API (bit 1) belongs to
+	# dma-iommu, whoever called: callers that tail-call the API entry (the
+	# block layer's dma_iova_link path) leave their own caller's address.
+	if ("domain_type" in f) dma_api[f["domain"]] = int(hex(f["domain_type"]) / 2) % 2
+	cons = consumer(f["caller"])
+	if (cons == "other" && dma_api[f["domain"]] == 1) cons = "dma"
+	if (cons == "testmod") testdom = f["domain"]
+	count[ev]++
+	bycons[ev "_" cons]++
+
+	if (ev == "map") map_bytes[cons] += f["size"]
+	else if (ev == "unmap") {
+		unmap_bytes[cons] += f["unmapped_size"]
+		if (cons == "dma") { sp[cpu]++; st_dom[cpu, sp[cpu]] = f["domain"]; st_lo[cpu, sp[cpu]] = hex(f["iova"]); st_hi[cpu, sp[cpu]] = hex(f["iova"]) + f["size"] - 1 }
+	} else if (ev == "iotlb_sync") {
+		if (cons == "dma") {
+			if (sp[cpu] > 0) {
+				k = sp[cpu]--
+				if (st_dom[cpu, k] == f["domain"] && hex(f["start"]) <= st_lo[cpu, k] && hex(f["end"]) >= st_hi[cpu, k]) covered++
+				else miscovered++
+			} else orphan_sync++
+		}
+		if (f["duration_ns"] + 0 > sync_ns_max) sync_ns_max = f["duration_ns"] + 0
+		dom_sync[f["domain"]]++
+	} else if (ev == "iotlb_gather_add") {
+		forced[f["forced"]]++
+		dom_forced[f["domain"], f["forced"]]++
+	} else if (ev == "dma_fq_queue") {
+		k = f["domain"] SUBSEP f["seq"]
+		q_n[k]++; if (!(k in q_first)) q_first[k] = ts
+		q_ts[k, q_n[k]] = ts
+		q_dev[f["dev"]]++
+		queued++
+	} else if (ev == "dma_fq_flush") {
+		k = f["domain"] SUBSEP f["seq"]
+		fl_ts[k] = ts
+		fl_entries += f["entries"]
+		reason[f["reason"]]++
+	}
+}
+END {
+	for (e in count) printf "n_%s=%d\n", e, count[e]
+	for (k in bycons) printf "n_%s=%d\n", k, bycons[k]
+	for (c in map_bytes) printf "map_bytes_%s=%d\n", c, map_bytes[c]
+	for (c in unmap_bytes) printf "unmap_bytes_%s=%d\n", c, unmap_bytes[c]
+	for (r in forced) printf "forced_%s=%d\n", r, forced[r]
+	# The test module's domain: what its gather did, whoever called the sync.
+	if (testdom != "") {
+		printf "testdom_syncs=%d\n", dom_sync[testdom]
+		printf "testdom_forced_disjoint=%d\ntestdom_forced_pgsize=%d\n", dom_forced[testdom, "disjoint"], dom_forced[testdom, "pgsize"]
+	}
+	for (r in reason) printf "fq_flush_reason_%s=%d\n", r, reason[r]
+	left = 0
+	for (c in sp) left += sp[c]
+	printf "strict_covered=%d\nstrict_miscovered=%d\nstrict_orphan_syncs=%d\nstrict_uncovered=%d\n", covered, miscovered, orphan_sync, left
+	printf "sync_ns_max=%d\n", sync_ns_max
+	# Lazy: each queued entry against the flush that reports its seq.
+	cov = 0; unc = 0; early = 0; smax = 0
+	for (k in q_n) {
+		for (i = 1; i <= q_n[k]; i++) {
+			if (!(k in fl_ts)) { unc++; continue }
+			d = fl_ts[k] - q_ts[k, i]
+			if (d < 0) { early++; continue }
+			cov++
+			if (d > smax) smax = d
+		}
+	}
+	printf "fq_queued=%d\nfq_covered=%d\nfq_uncovered=%d\nfq_flush_before_queue=%d\n", queued, cov, unc, early
+	printf "fq_flush_entries=%d\nstale_max_us=%d\n", fl_entries, int(smax * 1000000 + 0.5)
+	for (d in q_dev) printf "fq_dev_%s=%d\n", d, q_dev[d]
+}
