@@ -15,6 +15,7 @@ check "strict: a sync whose range misses the end of its unmap is caught" [ "$(g 
 check "strict: no orphan sync, nothing left" [ "$(g strict_orphan_syncs $s)" = 0 -a "$(g strict_uncovered $s)" = 0 ]
 check "strict: vfio's map and sync are vfio's, not dma-iommu's" [ "$(g n_map_vfio $s)" = 1 -a "$(g n_iotlb_sync_vfio $s)" = 1 -a "$(g n_iotlb_sync_dma $s)" = 3 ]
 check "strict: the longest sync is 56094 ns" [ "$(g sync_ns_max $s)" = 56094 ]
+check "strict: a module caller (%pS ending in \" [module]\") is the module's" [ "$(g n_map_testmod $s)" = 1 -a "$(g map_bytes_testmod $s)" = 16384 ]
 
 a trace-lazy.txt
 l=trace-lazy.txt

@@ -5,6 +5,10 @@ BASE=${BASE:-v7.2}
 
 ok() { echo "ok $TEST_NAME: $*"; }
 notok() { echo "not ok $TEST_NAME: $*"; }
+skip() { echo "skip $TEST_NAME: $*"; }
+
+# has_series: whether $BASE has a patch series (tests of its events need it).
+has_series() { [ -s "$TOP/kernel-patches/$BASE/series" ]; }
 
 # check NAME CONDITION-COMMAND...: ok/not ok on the command's status.
 check() {

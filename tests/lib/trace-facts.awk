@@ -39,7 +39,12 @@ function hex(s,   n, i, c) {
 	ts = h[1] + 0; ev = h[2]
 	delete f
 	n = split(body, tok, " ")
-	for (i = 1; i <= n; i++) if ((p = index(tok[i], "=")) > 0) f[substr(tok[i], 1, p - 1)] = substr(tok[i], p + 1)
+	last = ""
+	for (i = 1; i <= n; i++) {
+		if ((p = index(tok[i], "=")) > 0) { last = substr(tok[i], 1, p - 1); f[last] = substr(tok[i], p + 1) }
+		# %pS of a module symbol ends in " [module]": part of the value.
+		else if (tok[i] ~ /^\[.*\]$/ && last != "") f[last] = f[last] " " tok[i]
+	}
 	# A domain whose type has __IOMMU_DOMAIN_DMA_API (bit 1) belongs to
 	# dma-iommu, whoever called: callers that tail-call the API entry (the
 	# block layer's dma_iova_link path) leave their own caller's address.
