@@ -11,21 +11,106 @@ BASES ?= v7.2 v6.12
 
 ifeq ($(V),1)
 Q :=
+msg :=
 else
 Q := @
+msg = @printf '  %-9s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps kernels check check-host check-vm patches-check demo clean distclean help
+# ---- userspace and BPF ------------------------------------------------------
+# libbpf-bootstrap style: the BPF object is compiled with clang, stripped of
+# DWARF (BTF stays), turned into a skeleton header by bpftool, and linked
+# into the collector library (tools/lib/) that the tools and tests use.
+# Everything goes to .output/; .output/san/ is the ASan/UBSan build.
 
-all: deps
+OUTPUT := .output
+CC ?= cc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# asm/types.h for the BPF target lives in the multiarch include directory
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+USER_CFLAGS := -std=c11 $(WARN) -Iinclude -Itools/lib -I$(OUTPUT) -MMD -MP
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm
+# BPF_PROG() passes every tracepoint argument, used or not: -Wno-unused-parameter
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
+	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+
+BPF_OBJ := $(OUTPUT)/iommu_flush.bpf.o
+SKEL := $(OUTPUT)/iommu_flush.skel.h
+LIB_SRCS := $(sort $(wildcard tools/lib/*.c))
+LIB_OBJS := $(LIB_SRCS:tools/lib/%.c=$(OUTPUT)/lib/%.o)
+LIB_SAN_OBJS := $(LIB_SRCS:tools/lib/%.c=$(OUTPUT)/san/lib/%.o)
+LIB := $(OUTPUT)/libiommuflush.a
+LIB_SAN := $(OUTPUT)/san/libiommuflush.a
+# Test programs: one executable per tests/unit/*.c, plain and sanitized.
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)
+
+.PHONY: all build sanitize deps kernels check check-host check-vm patches-check demo clean distclean help
+
+all: deps build
 
 help:
+	@echo "make             install missing packages, build the collector library and test programs"
 	@echo "make demo        build the test kernel, boot it, show a workload's IOMMU activity"
 	@echo "make check       run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
+	@echo "make sanitize    the library and test programs under ASan/UBSan (.output/san/)"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
+	@echo "V=1 shows the commands"
+
+build: $(LIB) $(TEST_BINS)
+
+sanitize: $(LIB_SAN) $(TEST_SAN_BINS)
+
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): bpf/iommu_flush.bpf.c bpf/iommu_kernel.h include/iommu_flush.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name iommu_flush_bpf >$@
+
+$(OUTPUT)/lib/%.o: tools/lib/%.c $(SKEL) | $(OUTPUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/san/lib/%.o: tools/lib/%.c $(SKEL) | $(OUTPUT)/san/lib
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SAN): $(LIB_SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_SAN) | $(OUTPUT)/san/tests
+	$(call msg,CCLD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $< $(LIB_SAN) $(LDLIBS) -o $@
+
+-include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/san/lib/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
+
+# ---- packages, kernels, tests ------------------------------------------------
 
 deps:
 	$(Q)scripts/deps
@@ -36,13 +121,18 @@ kernels: deps
 	$(Q)for b in $(BASES); do scripts/build-kernel $$b >/dev/null && \
 		scripts/build-guest-tools $$b >/dev/null || exit 1; done
 
+# The host tests run the programs of build and sanitize; the VM tests run
+# the plain ones in the guest.
 check: deps kernels
+	$(Q)$(MAKE) --no-print-directory build sanitize
 	$(Q)BASES="$(BASES)" tests/run
 
 check-host: deps
+	$(Q)$(MAKE) --no-print-directory build sanitize
 	$(Q)tests/run --host
 
 check-vm: deps kernels
+	$(Q)$(MAKE) --no-print-directory build
 	$(Q)BASES="$(BASES)" tests/run --vm
 
 patches-check: deps

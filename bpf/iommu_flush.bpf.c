@@ -1,0 +1,872 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel aggregation of the IOMMU flush events (kernel-patches/: iommu:map,
+ * unmap, iotlb_gather_add, iotlb_sync, flush_iotlb_all, sync_map,
+ * dma_fq_queue, dma_fq_flush) into per-CPU maps keyed by (domain, caller).
+ * Nothing is sent to userspace per event: the collector library
+ * (tools/lib/) reads and merges the maps when it takes a snapshot.
+ *
+ * Every event has two programs, a tp_btf one and a raw_tp twin, that hand
+ * the same arguments to one __always_inline handler; the collector loads
+ * one of each pair (bpf_program__set_autoload).  Why both:
+ *  - tp_btf is the default: the verifier knows the type of every argument
+ *    from the btf_trace_<event> typedef, so pointer arguments are followed
+ *    with plain, verifier-checked loads (gather->start below) instead of
+ *    bpf_probe_read_kernel() calls, and a program written against another
+ *    prototype is refused at load time instead of reading garbage;
+ *  - raw_tp needs nothing but the tracepoint: it works where tp_btf attach
+ *    is refused (a kernel whose BTF lacks the typedefs, or that does not
+ *    allow tp_btf), and it is what BPF_PROG_TEST_RUN can drive, so the host
+ *    unit tests run the raw_tp twins with crafted argument arrays.
+ *
+ * How the figures are computed (docs/design.md, "Collector", says why):
+ *  - unmaps per sync: per gather.  On each CPU an unmap is attributed to
+ *    the gather of the range-adds that preceded it (the driver adds the
+ *    range, then iommu.c emits unmap); the gather's pending count is
+ *    recorded and reset by the iotlb_sync of that gather.  A gather that
+ *    dma-iommu queues instead of syncing is reset at its dma_fq_queue.
+ *    Unmaps with no gather at all are counted per CPU and domain up to the
+ *    next sync of that domain on that CPU (drivers that do not gather).  For
+ *    flush-queue flushes, the count is dma_fq_flush's own "entries", and
+ *    the pages those of the entries the flush covered (from the ring below).
+ *  - stale window: per queued IOVA, t(dma_fq_flush seq c) - t(dma_fq_queue
+ *    seq c), through a bounded per-domain ring of queue timestamps that each
+ *    flush consumes up to the first entry queued for a later flush.
+ */
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "iommu_kernel.h"
+#include "iommu_flush.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EEXIST 17
+
+/* Queue timestamps kept per flush-queue domain for the stale window. */
+#define FQ_RING 1024
+
+struct fq_slot {
+	__u64 t;	/* bpf_ktime_get_ns() of the dma_fq_queue event */
+	__u64 seq;	/* its seq: covered by the dma_fq_flush reporting it */
+	__u64 bytes;	/* its pages times the IOVA granule */
+	__u64 tag;	/* slot index + 1 once written: tells stale slots apart */
+};
+
+struct fq_ring {
+	__u64 head;		/* next slot to reserve (atomic) */
+	__u64 tail;		/* next slot to consume (under lock) */
+	__u64 lock;		/* consumer lock: 0 free, 1 held (cmpxchg) */
+	__u64 granule;		/* IOVA granule of the domain */
+	__u64 last_flush_ns;	/* time of the last flush */
+	struct fq_slot slot[FQ_RING];
+};
+
+/*
+ * What is pending in one gather (struct iommu_iotlb_gather *, on a kernel
+ * stack) until its sync.  Entries are reset, not deleted, when the gather
+ * is synced or queued: the same few stack addresses come back all the
+ * time, and an insert and a delete per unmap would cost more than all the
+ * rest of the handlers.
+ */
+struct gather_state {
+	__u64 domain;
+	__u64 active;	/* range-adds seen since the last sync or queueing */
+	__u64 unmaps;
+	__u64 bytes;	/* unmapped_size of the unmaps attributed to it */
+};
+
+/*
+ * Per CPU: the gather the last range-add went into, the last unmap's, and
+ * the unmaps of one domain that came without any gather ("loose": a driver
+ * that does not gather, as virtio-iommu on 6.12, or generic_pt, which adds
+ * no range to a gather dma-iommu will queue), until a sync or a queueing.
+ */
+struct cpu_state {
+	__u64 cur_gather, cur_domain;
+	__u64 last_gather, last_domain;
+	__u64 loose_domain, loose_unmaps, loose_bytes;
+};
+
+/* Source of zeroes for map inserts: the values are larger than the stack. */
+union zero_tpl {
+	struct ifl_stats s;
+	struct fq_ring r;
+	struct ifl_domain_info d;
+};
+
+/* Sized by the library before load (ifl_opts.max_keys). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct ifl_key);
+	__type(value, struct ifl_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct ifl_domain_info);
+} domains SEC(".maps");
+
+/* LRU: a gather that is never synced nor queued must not fill the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct gather_state);
+} gathers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct fq_ring);
+} fq_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_state);
+} cpu_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IFL_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union zero_tpl);
+} zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IFL_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, struct ifl_group_rec);
+} groups SEC(".maps");
+
+/* Number of records walk_groups left in "groups". */
+__u32 groups_found;
+/* &iommu_group_kset (iommu.c), set by the library from kallsyms; 0: unknown */
+__u64 group_kset;
+
+static __always_inline void drop(__u32 what)
+{
+	__u64 *c = bpf_map_lookup_elem(&drops, &what);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline void *zero_value(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&zero, &k);
+}
+
+static __always_inline struct cpu_state *cpu_state(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&cpu_states, &k);
+}
+
+static __always_inline void hist_add(struct ifl_stats *s, int h, __u64 v)
+{
+	__u32 b = ifl_bucket(v);
+
+	s->hist[h][b & (IFL_HIST_BUCKETS - 1)]++;
+}
+
+/* The domain's type, owner and ops, read through CO-RE. */
+static __always_inline void read_domain_info(__u64 domain, struct ifl_domain_info *di)
+{
+	struct iommu_domain *d = (void *)domain;
+	const struct iommu_domain_ops *ops = NULL;
+	unsigned long bitmap = 0;
+	__u64 fn = 0;
+
+	if (bpf_core_read(&di->type, sizeof(di->type), &d->type)) {
+		di->flags |= IFL_DI_UNREADABLE;
+		return;
+	}
+	if (bpf_core_field_exists(d->owner))
+		bpf_core_read(&di->owner, sizeof(di->owner), &d->owner);
+	bpf_core_read(&ops, sizeof(ops), &d->ops);
+	di->ops = (__u64)ops;
+	if (ops) {
+		bpf_core_read(&fn, sizeof(fn), &ops->iotlb_sync);
+		if (!fn)
+			bpf_core_read(&fn, sizeof(fn), &ops->flush_iotlb_all);
+		if (!fn)
+			bpf_core_read(&fn, sizeof(fn), &ops->map_pages);
+	}
+	di->ops_fn = fn;
+	bpf_core_read(&bitmap, sizeof(bitmap), &d->pgsize_bitmap);
+	di->granule = bitmap & -bitmap;
+}
+
+/* The IOMMU groups: iommu.c's kset lists each group's kobject. */
+static __always_inline struct iommu_group *group_of(struct list_head *entry)
+{
+	return (void *)entry - bpf_core_field_offset(struct kobject, entry) -
+	       bpf_core_field_offset(struct iommu_group, kobj);
+}
+
+static __always_inline const char *group_device_name(struct list_head *dpos)
+{
+	struct group_device *gd = (void *)dpos - bpf_core_field_offset(struct group_device, list);
+
+	return BPF_CORE_READ(gd, dev, kobj.name);
+}
+
+struct find_ctx {
+	struct list_head *head, *pos;
+	__u64 domain;
+	struct ifl_domain_info *di;
+};
+
+static long find_group_cb(__u32 i, void *data)
+{
+	struct find_ctx *f = data;
+	struct list_head *p = f->pos, *d;
+	struct iommu_group *grp;
+
+	if (!p || p == f->head)
+		return 1;
+	grp = group_of(p);
+	if ((__u64)BPF_CORE_READ(grp, domain) == f->domain) {
+		d = BPF_CORE_READ(grp, devices.next);
+		if (d && d != &grp->devices)
+			bpf_probe_read_kernel_str(f->di->dev, sizeof(f->di->dev), group_device_name(d));
+		return 1;
+	}
+	f->pos = BPF_CORE_READ(p, next);
+	return 0;
+}
+
+/*
+ * The device of a domain, at first sight: the first device of the group
+ * the domain is attached to.  No event of strict mode carries a device, and
+ * a domain may be detached before the library looks (VFIO's, when its
+ * container closes), so this is done here, once per domain.
+ */
+static __always_inline void find_group_device(__u64 domain, struct ifl_domain_info *di)
+{
+	struct find_ctx f = { .domain = domain, .di = di };
+	struct kset *kset = NULL;
+
+	if (!group_kset || bpf_probe_read_kernel(&kset, sizeof(kset), (void *)group_kset) || !kset)
+		return;
+	f.head = &kset->list;
+	f.pos = BPF_CORE_READ(kset, list.next);
+	bpf_loop(IFL_MAX_GROUPS, find_group_cb, &f, 0);
+}
+
+/*
+ * The cached facts of a domain, read on first sight.  Host tests insert
+ * entries for fake domain pointers beforehand (those cannot be read).
+ */
+static __always_inline struct ifl_domain_info *domain_info(__u64 domain)
+{
+	struct ifl_domain_info *di, tmp = {};
+	long err;
+
+	if (!domain)
+		return NULL;
+	di = bpf_map_lookup_elem(&domains, &domain);
+	if (di)
+		return di;
+	read_domain_info(domain, &tmp);
+	err = bpf_map_update_elem(&domains, &domain, &tmp, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		drop(IFL_DROP_DOMAINS);
+		return NULL;
+	}
+	di = bpf_map_lookup_elem(&domains, &domain);
+	if (di && !err && !(di->flags & IFL_DI_UNREADABLE))
+		find_group_device(domain, di);
+	return di;
+}
+
+/*
+ * This CPU's counters for (domain, caller).  A key that does not fit goes
+ * to the overflow row, which the library creates before attaching, and is
+ * counted: totals stay right, the attribution of those events is lost.
+ */
+static __always_inline struct ifl_stats *stats_for(__u64 domain, __u64 caller)
+{
+	struct ifl_key key = { .domain = domain, .caller = caller };
+	struct ifl_stats *s;
+	void *z;
+	long err;
+
+	s = bpf_map_lookup_elem(&stats, &key);
+	if (s)
+		return s;
+	/* First event of this key: make sure the library can name the domain. */
+	domain_info(domain);
+	z = zero_value();
+	if (z) {
+		err = bpf_map_update_elem(&stats, &key, z, BPF_NOEXIST);
+		if (!err || err == -EEXIST) {
+			s = bpf_map_lookup_elem(&stats, &key);
+			if (s)
+				return s;
+		}
+	}
+	drop(IFL_DROP_KEYS);
+	key.domain = 0;
+	key.caller = IFL_OVERFLOW_CALLER;
+	return bpf_map_lookup_elem(&stats, &key);
+}
+
+/* ------------------------------------------------------------------ */
+/* The handlers, shared by each tp_btf program and its raw_tp twin.    */
+
+static __always_inline void on_map(__u64 size, __u64 domain, __u64 caller)
+{
+	struct ifl_stats *s = stats_for(domain, caller);
+
+	if (!s)
+		return;
+	s->count[IFL_C_MAP]++;
+	s->count[IFL_C_MAP_BYTES] += size;
+}
+
+/* Loose unmaps that no sync will cover: count them as unsynced. */
+static __always_inline void loose_unsynced(struct cpu_state *cs, struct ifl_stats *s)
+{
+	if (s)
+		s->count[IFL_C_UNMAP_UNSYNCED] += cs->loose_unmaps;
+	cs->loose_unmaps = 0;
+	cs->loose_bytes = 0;
+}
+
+static __always_inline void on_unmap(__u64 unmapped, __u64 domain, __u64 caller)
+{
+	struct ifl_stats *s = stats_for(domain, caller);
+	struct cpu_state *cs = cpu_state();
+	struct gather_state *g = NULL;
+	__u64 gather = 0;
+
+	if (!s || !cs)
+		return;
+	s->count[IFL_C_UNMAP]++;
+	s->count[IFL_C_UNMAP_BYTES] += unmapped;
+	/*
+	 * The range-adds of this unmap came just before it on this CPU.  A
+	 * driver that does not gather gets one range added by iommu.c for the
+	 * first unmap into an empty gather only: further unmaps into the same
+	 * gather go to the one this CPU's previous unmap went into.
+	 */
+	if (unmapped) {
+		if (cs->cur_gather && cs->cur_domain == domain)
+			gather = cs->cur_gather;
+		else if (cs->last_gather && cs->last_domain == domain)
+			gather = cs->last_gather;
+	}
+	cs->cur_gather = 0;
+	if (gather)
+		g = bpf_map_lookup_elem(&gathers, &gather);
+	if (!g || g->domain != domain || !g->active) {
+		if (!unmapped) {
+			s->count[IFL_C_UNMAP_UNSYNCED]++;
+			return;
+		}
+		if (cs->loose_domain != domain) {
+			if (cs->loose_unmaps)
+				loose_unsynced(cs, stats_for(cs->loose_domain, 0));
+			cs->loose_domain = domain;
+		}
+		cs->loose_unmaps++;
+		cs->loose_bytes += unmapped;
+		return;
+	}
+	g->unmaps++;
+	g->bytes += unmapped;
+	cs->last_gather = gather;
+	cs->last_domain = domain;
+}
+
+static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forced)
+{
+	struct ifl_stats *s = stats_for(domain, 0);
+	struct cpu_state *cs = cpu_state();
+	struct gather_state *g;
+
+	if (!s || !cs)
+		return;
+	s->count[IFL_C_RANGE_ADD]++;
+	if (forced == 1)
+		s->count[IFL_C_FORCED_DISJOINT]++;
+	else if (forced == 2)
+		s->count[IFL_C_FORCED_PGSIZE]++;
+	/* domain is NULL for dirty-tracking records: no sync follows those */
+	if (!domain || !gather)
+		return;
+	g = bpf_map_lookup_elem(&gathers, &gather);
+	if (!g) {
+		struct gather_state n = { .domain = domain, .active = 1 };
+
+		bpf_map_update_elem(&gathers, &gather, &n, BPF_ANY);
+	} else if (g->domain != domain || !g->active) {
+		g->domain = domain;
+		g->active = 1;
+		g->unmaps = 0;
+		g->bytes = 0;
+	}
+	cs->cur_gather = gather;
+	cs->cur_domain = domain;
+}
+
+/* gstart..gend: the gather's range as the kernel has it, 0..0 if unknown */
+static __always_inline void on_sync(__u64 domain, __u64 gather, __u64 caller,
+				    __u64 ns, __u64 gstart, __u64 gend)
+{
+	struct ifl_stats *s = stats_for(domain, caller);
+	struct cpu_state *cs = cpu_state();
+	struct gather_state *g = NULL;
+	__u64 bytes = 0;
+
+	if (!s)
+		return;
+	s->count[IFL_C_SYNC]++;
+	s->count[IFL_C_SYNC_NS] += ns;
+	hist_add(s, IFL_H_SYNC_NS, ns);
+	if (gather)
+		g = bpf_map_lookup_elem(&gathers, &gather);
+	if (g && g->domain == domain && g->active) {
+		hist_add(s, IFL_H_UNMAPS_PER_SYNC, g->unmaps);
+		hist_add(s, IFL_H_PAGES_PER_SYNC, g->bytes >> IFL_PAGE_SHIFT);
+		bytes = g->bytes;
+		g->active = 0;
+	} else if (cs && cs->loose_unmaps && cs->loose_domain == domain) {
+		/* a driver that does not gather: this CPU's unmaps since its last sync */
+		hist_add(s, IFL_H_UNMAPS_PER_SYNC, cs->loose_unmaps);
+		hist_add(s, IFL_H_PAGES_PER_SYNC, cs->loose_bytes >> IFL_PAGE_SHIFT);
+		bytes = cs->loose_bytes;
+		cs->loose_unmaps = 0;
+		cs->loose_bytes = 0;
+	} else {
+		s->count[IFL_C_SYNC_UNTRACKED]++;
+	}
+	/* What is invalidated is the gathered range, gaps included. */
+	if (gend > gstart)
+		bytes = gend - gstart + 1;
+	s->count[IFL_C_FLUSHED_BYTES] += bytes;
+	if (cs) {
+		if (cs->last_gather == gather)
+			cs->last_gather = 0;
+		if (cs->cur_gather == gather)
+			cs->cur_gather = 0;
+	}
+}
+
+static __always_inline void on_flush_all(__u64 domain, __u64 caller, __u64 ns)
+{
+	struct ifl_stats *s = stats_for(domain, caller);
+
+	if (!s)
+		return;
+	s->count[IFL_C_FLUSH_ALL]++;
+	s->count[IFL_C_FLUSH_ALL_NS] += ns;
+	hist_add(s, IFL_H_SYNC_NS, ns);
+}
+
+static __always_inline void on_sync_map(__u64 domain, __u64 size, int ret,
+					__u64 caller, __u64 ns)
+{
+	struct ifl_stats *s = stats_for(domain, caller);
+
+	if (!s)
+		return;
+	s->count[IFL_C_SYNC_MAP]++;
+	s->count[IFL_C_SYNC_MAP_BYTES] += size;
+	s->count[IFL_C_SYNC_MAP_NS] += ns;
+	if (ret)
+		s->count[IFL_C_SYNC_MAP_ERR]++;
+}
+
+/* The stale-window ring of a flush-queue domain, created on first use. */
+static __always_inline struct fq_ring *fq_ring_get(__u64 domain, __u64 dev)
+{
+	struct ifl_domain_info *di;
+	struct fq_ring *r;
+	void *z;
+	long err;
+
+	r = bpf_map_lookup_elem(&fq_rings, &domain);
+	if (r)
+		return r;
+	z = zero_value();
+	if (!z)
+		return NULL;
+	err = bpf_map_update_elem(&fq_rings, &domain, z, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return NULL;
+	r = bpf_map_lookup_elem(&fq_rings, &domain);
+	if (!r)
+		return NULL;
+	di = domain_info(domain);
+	if (di) {
+		r->granule = di->granule;
+		/* Once per domain: the device, for the library's attribution. */
+		if (!di->dev[0] && dev) {
+			const char *name = BPF_CORE_READ((struct device *)dev, kobj.name);
+
+			bpf_probe_read_kernel_str(di->dev, sizeof(di->dev), name);
+		}
+	}
+	return r;
+}
+
+static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __u64 seq)
+{
+	struct ifl_stats *s = stats_for(domain, 0);
+	struct cpu_state *cs = cpu_state();
+	struct fq_slot *sl;
+	struct fq_ring *r;
+	__u64 idx, bytes;
+
+	if (!s)
+		return;
+	s->count[IFL_C_FQ_QUEUE]++;
+	/*
+	 * The gather of the unmap just done was queued: no sync will come.
+	 * (Drivers on generic_pt add no range to a queued gather at all: those
+	 * unmaps were counted unsynced already.)
+	 */
+	if (cs && cs->last_gather && cs->last_domain == domain) {
+		struct gather_state *g = bpf_map_lookup_elem(&gathers, &cs->last_gather);
+
+		if (g && g->domain == domain && g->active) {
+			s->count[IFL_C_UNMAP_UNSYNCED] += g->unmaps;
+			g->active = 0;
+		}
+		cs->last_gather = 0;
+	}
+	if (cs && cs->loose_unmaps && cs->loose_domain == domain)
+		loose_unsynced(cs, s);
+	r = fq_ring_get(domain, dev);
+	if (!r) {
+		drop(IFL_DROP_FQ_DOMAINS);
+		s->count[IFL_C_FQ_QUEUE_BYTES] += pages << IFL_PAGE_SHIFT;
+		s->count[IFL_C_STALE_UNMEASURED]++;
+		return;
+	}
+	bytes = pages * (r->granule ? r->granule : 1 << IFL_PAGE_SHIFT);
+	s->count[IFL_C_FQ_QUEUE_BYTES] += bytes;
+	idx = __sync_fetch_and_add(&r->head, 1);
+	sl = &r->slot[idx & (FQ_RING - 1)];
+	sl->t = bpf_ktime_get_ns();
+	sl->seq = seq;
+	sl->bytes = bytes;
+	sl->tag = idx + 1;
+}
+
+struct fq_consume_ctx {
+	struct fq_ring *r;
+	struct ifl_stats *s;
+	__u64 seq, now, p, h;
+	__u64 bytes;	/* of the entries consumed */
+};
+
+static long fq_consume_one(__u32 i, void *data)
+{
+	struct fq_consume_ctx *c = data;
+	struct fq_ring *r = c->r;
+	struct fq_slot *sl;
+	__u64 tag, end;
+
+	if (c->p >= c->h)
+		return 1;
+	sl = &r->slot[c->p & (FQ_RING - 1)];
+	tag = sl->tag;
+	if (tag == c->p + 1) {
+		if (sl->seq > c->seq)
+			return 1;	/* queued for a later flush */
+		end = sl->seq == c->seq ? c->now : r->last_flush_ns;
+		hist_add(c->s, IFL_H_STALE_NS, end > sl->t ? end - sl->t : 0);
+		c->bytes += sl->bytes;
+	} else if (tag > c->p + 1) {
+		/* overwritten by an entry one lap later: lost */
+		c->s->count[IFL_C_STALE_UNMEASURED]++;
+	} else {
+		return 1;	/* reserved, not written yet */
+	}
+	c->p++;
+	return 0;
+}
+
+/*
+ * Consume the ring up to the first entry queued for a later flush.  An
+ * entry with an older seq (written late, or left by a flush that found the
+ * ring locked) was covered by the previous flush.  bpf_loop: a plain loop
+ * with a histogram update in its body is too complex for the verifier.
+ */
+/* Returns the bytes of the entries consumed. */
+static __always_inline __u64 fq_consume(struct fq_ring *r, struct ifl_stats *s,
+					__u64 seq, __u64 now)
+{
+	struct fq_consume_ctx c = { .r = r, .s = s, .seq = seq, .now = now };
+
+	if (__sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
+		return 0;
+	c.p = r->tail;
+	c.h = r->head;
+	bpf_loop(FQ_RING, fq_consume_one, &c, 0);
+	r->tail = c.p;
+	r->last_flush_ns = now;
+	__sync_lock_test_and_set(&r->lock, 0);
+	return c.bytes;
+}
+
+static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
+					__u64 entries, __u64 ns)
+{
+	struct ifl_stats *s = stats_for(domain, 0);
+	__u64 now = bpf_ktime_get_ns(), bytes = 0;
+	struct fq_ring *r;
+
+	if (!s)
+		return;
+	s->count[IFL_C_FQ_FLUSH]++;
+	if (reason == 0)
+		s->count[IFL_C_FQ_FLUSH_TIMER]++;
+	else if (reason == 1)
+		s->count[IFL_C_FQ_FLUSH_FULL]++;
+	else
+		s->count[IFL_C_FQ_FLUSH_OTHER]++;
+	s->count[IFL_C_FQ_FLUSH_ENTRIES] += entries;
+	s->count[IFL_C_FQ_FLUSH_NS] += ns;
+	hist_add(s, IFL_H_UNMAPS_PER_SYNC, entries);
+	r = bpf_map_lookup_elem(&fq_rings, &domain);
+	if (r)
+		bytes = fq_consume(r, s, seq, now);
+	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
+	s->count[IFL_C_FLUSHED_BYTES] += bytes;
+}
+
+/* ------------------------------------------------------------------ */
+/* The programs: tp_btf, then its raw_tp twin, per event.               */
+
+/* map(iova, paddr, size, domain, caller) */
+SEC("tp_btf/map")
+int BPF_PROG(tp_map, unsigned long iova, __u64 paddr, unsigned long size,
+	     struct iommu_domain *domain, unsigned long caller)
+{
+	on_map(size, (__u64)domain, caller);
+	return 0;
+}
+
+SEC("raw_tp/map")
+int BPF_PROG(raw_map, unsigned long iova, __u64 paddr, unsigned long size,
+	     __u64 domain, unsigned long caller)
+{
+	on_map(size, domain, caller);
+	return 0;
+}
+
+/* unmap(iova, size, unmapped_size, domain, caller) */
+SEC("tp_btf/unmap")
+int BPF_PROG(tp_unmap, unsigned long iova, unsigned long size, unsigned long unmapped,
+	     struct iommu_domain *domain, unsigned long caller)
+{
+	on_unmap(unmapped, (__u64)domain, caller);
+	return 0;
+}
+
+SEC("raw_tp/unmap")
+int BPF_PROG(raw_unmap, unsigned long iova, unsigned long size, unsigned long unmapped,
+	     __u64 domain, unsigned long caller)
+{
+	on_unmap(unmapped, domain, caller);
+	return 0;
+}
+
+/* iotlb_gather_add(domain, gather, iova, size, pgsize, forced) */
+SEC("tp_btf/iotlb_gather_add")
+int BPF_PROG(tp_gather_add, struct iommu_domain *domain, struct iommu_iotlb_gather *gather,
+	     unsigned long iova, unsigned long size, unsigned long pgsize, unsigned int forced)
+{
+	on_gather_add((__u64)domain, (__u64)gather, forced);
+	return 0;
+}
+
+SEC("raw_tp/iotlb_gather_add")
+int BPF_PROG(raw_gather_add, __u64 domain, __u64 gather, unsigned long iova,
+	     unsigned long size, unsigned long pgsize, unsigned int forced)
+{
+	on_gather_add(domain, gather, forced);
+	return 0;
+}
+
+/* iotlb_sync(domain, gather, caller, duration_ns) */
+SEC("tp_btf/iotlb_sync")
+int BPF_PROG(tp_sync, struct iommu_domain *domain, struct iommu_iotlb_gather *gather,
+	     unsigned long caller, __u64 ns)
+{
+	/* typed pointer: plain loads, checked by the verifier */
+	on_sync((__u64)domain, (__u64)gather, caller, ns, gather->start, gather->end);
+	return 0;
+}
+
+SEC("raw_tp/iotlb_sync")
+int BPF_PROG(raw_sync, __u64 domain, __u64 gather, unsigned long caller, __u64 ns)
+{
+	struct iommu_iotlb_gather *g = (void *)gather;
+	unsigned long start = 0, end = 0;
+
+	/* fails for the fake pointers of the host tests: 0..0, range unknown */
+	if (bpf_core_read(&start, sizeof(start), &g->start) ||
+	    bpf_core_read(&end, sizeof(end), &g->end))
+		start = end = 0;
+	on_sync(domain, gather, caller, ns, start, end);
+	return 0;
+}
+
+/* flush_iotlb_all(domain, caller, duration_ns) */
+SEC("tp_btf/flush_iotlb_all")
+int BPF_PROG(tp_flush_all, struct iommu_domain *domain, unsigned long caller, __u64 ns)
+{
+	on_flush_all((__u64)domain, caller, ns);
+	return 0;
+}
+
+SEC("raw_tp/flush_iotlb_all")
+int BPF_PROG(raw_flush_all, __u64 domain, unsigned long caller, __u64 ns)
+{
+	on_flush_all(domain, caller, ns);
+	return 0;
+}
+
+/* sync_map(domain, iova, size, ret, caller, duration_ns) */
+SEC("tp_btf/sync_map")
+int BPF_PROG(tp_sync_map, struct iommu_domain *domain, unsigned long iova,
+	     unsigned long size, int ret, unsigned long caller, __u64 ns)
+{
+	on_sync_map((__u64)domain, size, ret, caller, ns);
+	return 0;
+}
+
+SEC("raw_tp/sync_map")
+int BPF_PROG(raw_sync_map, __u64 domain, unsigned long iova, unsigned long size,
+	     int ret, unsigned long caller, __u64 ns)
+{
+	on_sync_map(domain, size, ret, caller, ns);
+	return 0;
+}
+
+/* dma_fq_queue(domain, dev, iova, pages, seq) */
+SEC("tp_btf/dma_fq_queue")
+int BPF_PROG(tp_fq_queue, struct iommu_domain *domain, struct device *dev,
+	     __u64 iova, unsigned long pages, __u64 seq)
+{
+	on_fq_queue((__u64)domain, (__u64)dev, pages, seq);
+	return 0;
+}
+
+SEC("raw_tp/dma_fq_queue")
+int BPF_PROG(raw_fq_queue, __u64 domain, __u64 dev, __u64 iova, unsigned long pages,
+	     __u64 seq)
+{
+	on_fq_queue(domain, dev, pages, seq);
+	return 0;
+}
+
+/* dma_fq_flush(domain, reason, seq, entries, duration_ns) */
+SEC("tp_btf/dma_fq_flush")
+int BPF_PROG(tp_fq_flush, struct iommu_domain *domain, unsigned int reason, __u64 seq,
+	     unsigned int entries, __u64 ns)
+{
+	on_fq_flush((__u64)domain, reason, seq, entries, ns);
+	return 0;
+}
+
+SEC("raw_tp/dma_fq_flush")
+int BPF_PROG(raw_fq_flush, __u64 domain, unsigned int reason, __u64 seq,
+	     unsigned int entries, __u64 ns)
+{
+	on_fq_flush(domain, reason, seq, entries, ns);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Not attached anywhere: run by the library with BPF_PROG_TEST_RUN when a
+ * snapshot meets new domains.  Records every IOMMU group's current domain
+ * and devices, so a domain gets all its devices' names (find_group_device()
+ * above keeps the first one, from the domain's first event).  The list is
+ * read without its lock: a group added or removed during the walk can be
+ * missed or cut short, never followed out of bounds (every read is a probe
+ * read, every loop bounded).
+ */
+struct walk_ctx {
+	struct list_head *head, *pos;
+	__u32 n;
+};
+
+/* One group: its id, current domain and first devices. */
+static long walk_one_group(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct list_head *dhead, *dpos;
+	struct ifl_group_rec *rec;
+	struct iommu_group *grp;
+	__u32 k = i;
+	int j;
+
+	if (!w->pos || w->pos == w->head)
+		return 1;
+	rec = bpf_map_lookup_elem(&groups, &k);
+	if (!rec)
+		return 1;
+	grp = group_of(w->pos);
+	rec->domain = (__u64)BPF_CORE_READ(grp, domain);
+	rec->id = BPF_CORE_READ(grp, id);
+	rec->ndev = 0;
+	dhead = &grp->devices;
+	dpos = BPF_CORE_READ(grp, devices.next);
+	for (j = 0; j < 16; j++) {
+		if (!dpos || dpos == dhead)
+			break;
+		if (j < IFL_GROUP_DEVS)
+			bpf_probe_read_kernel_str(rec->dev[j & (IFL_GROUP_DEVS - 1)],
+						  IFL_DEV_NAME_LEN, group_device_name(dpos));
+		rec->ndev++;
+		dpos = BPF_CORE_READ(dpos, next);
+	}
+	w->n++;
+	dpos = w->pos;	/* not w->pos inside BPF_CORE_READ: walk_ctx is ours */
+	w->pos = BPF_CORE_READ(dpos, next);
+	return 0;
+}
+
+SEC("raw_tp")
+int walk_groups(__u64 *ctx)
+{
+	struct kset *kset = NULL;
+	struct walk_ctx w = {};
+
+	groups_found = 0;
+	if (!group_kset || bpf_probe_read_kernel(&kset, sizeof(kset), (void *)group_kset) || !kset)
+		return 1;
+	w.head = &kset->list;
+	w.pos = BPF_CORE_READ(kset, list.next);
+	bpf_loop(IFL_MAX_GROUPS, walk_one_group, &w, 0);
+	groups_found = w.n;
+	return 0;
+}

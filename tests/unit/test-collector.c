@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF programs and the library together, on any kernel: the raw_tp
+ * twins are loaded (not attached) and driven with BPF_PROG_TEST_RUN, the
+ * arguments being crafted sequences of the series' events; the assertions
+ * are on the library's snapshots.  Domains, gathers and devices are fake
+ * pointers in the user half of the address space, which the programs'
+ * probe reads reliably fail on; the domain cache is seeded for them, and
+ * kallsyms is tests/unit/fake-kallsyms.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "testing.h"
+#include "check.h"
+
+#define KSYMS "tests/unit/fake-kallsyms"
+
+/* fake kernel objects */
+#define D_INTEL 0xdead1000ULL	/* intel-iommu, DMA, 0000:00:04.0 */
+#define D_VIRTIO 0xdead2000ULL	/* virtio-iommu, DMA-FQ, 0000:00:05.0 */
+#define D_VFIO 0xdead3000ULL	/* intel-iommu, unmanaged (VFIO) */
+#define DEV 0xdeed0000ULL
+#define G(n) (0x5a000000ULL + (n) * 0x100)
+
+/* callers, inside functions of tests/unit/fake-kallsyms */
+#define C_DMA_UNMAP 0xffffffff81100014ULL	/* __iommu_dma_unmap */
+#define C_DMA_MAP 0xffffffff81100420ULL		/* __iommu_dma_map */
+#define C_FQ 0xffffffff81101010ULL		/* fq_flush_iotlb */
+#define C_VFIO 0xffffffff81200010ULL		/* vfio_unmap_unpin */
+#define C_PT 0xffffffff81400410ULL		/* __iommu_pt_unmap_range (driver-internal) */
+
+#define OWNER_INTEL 0xffffffff82000000ULL
+#define OWNER_VIRTIO 0xffffffff82001000ULL
+
+static struct ifl_collector *c;
+/* the second CPU of the cross-CPU checks (0 on a single-CPU machine) */
+static int cpu_b = 1;
+
+static void ev(enum ifl_event e, int cpu, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+	       uint64_t a4, uint64_t a5)
+{
+	uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
+
+	if (ifl_test_run(c, e, args, 6, cpu))
+		printf("# %s\n", ifl_errmsg(c));
+}
+
+/* the events, with the prototypes of the series */
+static void map(int cpu, uint64_t d, uint64_t caller, uint64_t size)
+{ ev(IFL_EV_MAP, cpu, 0x100000, 0x2000000, size, d, caller, 0); }
+static void unmap(int cpu, uint64_t d, uint64_t caller, uint64_t size)
+{ ev(IFL_EV_UNMAP, cpu, 0x100000, size, size, d, caller, 0); }
+static void add(int cpu, uint64_t d, uint64_t g, uint64_t size, uint64_t forced)
+{ ev(IFL_EV_GATHER_ADD, cpu, d, g, 0x100000, size, 0, forced); }
+static void sync_(int cpu, uint64_t d, uint64_t g, uint64_t caller, uint64_t ns)
+{ ev(IFL_EV_SYNC, cpu, d, g, caller, ns, 0, 0); }
+static void flush_all(int cpu, uint64_t d, uint64_t caller, uint64_t ns)
+{ ev(IFL_EV_FLUSH_ALL, cpu, d, caller, ns, 0, 0, 0); }
+static void sync_map(int cpu, uint64_t d, uint64_t caller, uint64_t size, int ret, uint64_t ns)
+{ ev(IFL_EV_SYNC_MAP, cpu, d, 0x100000, size, (uint64_t)(int64_t)ret, caller, ns); }
+static void fq_queue(int cpu, uint64_t d, uint64_t pages, uint64_t seq)
+{ ev(IFL_EV_FQ_QUEUE, cpu, d, DEV, 0x100000, pages, seq, 0); }
+static void fq_flush(int cpu, uint64_t d, uint64_t reason, uint64_t seq, uint64_t entries, uint64_t ns)
+{ ev(IFL_EV_FQ_FLUSH, cpu, d, reason, seq, entries, ns, 0); }
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void seed(uint64_t d, uint32_t type, uint64_t owner, const char *dev)
+{
+	struct ifl_domain_info di = { .type = type, .owner = owner, .granule = 4096 };
+
+	snprintf(di.dev, sizeof(di.dev), "%s", dev);
+	if (ifl_test_set_domain(c, d, &di))
+		printf("# %s\n", ifl_errmsg(c));
+}
+
+static struct ifl_collector *open_collector(unsigned int max_keys)
+{
+	struct ifl_opts o = {
+		.mode = IFL_PROG_RAW_TP, .no_attach = true, .skip_env_checks = true,
+		.kallsyms = KSYMS, .max_keys = max_keys,
+	};
+	struct ifl_collector *col = NULL;
+	char err[256];
+
+	if (ifl_open(&o, &col, err, sizeof(err))) {
+		printf("not ok opening the collector: %s\n", err);
+		exit(1);
+	}
+	return col;
+}
+
+static struct ifl_snapshot *snap(void)
+{
+	struct ifl_snapshot *s = NULL;
+
+	if (ifl_snapshot_take(c, &s)) {
+		printf("not ok snapshot: %s\n", ifl_errmsg(c));
+		exit(1);
+	}
+	return s;
+}
+
+/* The row of a domain (by driver/type/device, since numbers are the library's) and caller. */
+static const struct ifl_row *row(const struct ifl_snapshot *s, const char *type,
+				 const char *device, const char *caller)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		if (!strcmp(s->rows[i].domain_type, type) && !strcmp(s->rows[i].device, device) &&
+		    !strcmp(s->rows[i].caller, caller))
+			return &s->rows[i];
+	return NULL;
+}
+
+static uint64_t cnt(const struct ifl_row *r, enum ifl_count k)
+{
+	return r ? r->count[k] : ~0ULL;
+}
+
+static uint64_t bkt(const struct ifl_row *r, enum ifl_hist h, unsigned int b)
+{
+	return r ? r->hist[h][b] : ~0ULL;
+}
+
+int main(void)
+{
+	struct ifl_snapshot *s, *s2, *d, *g;
+	const struct ifl_row *r, *rg;
+	uint64_t t0, t1, t2, t3, percpu[2] = { 0, 0 };
+	int ncpu;
+
+	if (chdir(getenv("TOP") ? getenv("TOP") : ".")) {
+		printf("not ok chdir to $TOP\n");
+		return 1;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cpu_b = 0;
+	c = open_collector(64);
+	CHECK(!strcmp(ifl_info(c)->prog_type, "raw_tp") && !strcmp(ifl_info(c)->source, "tracepoints"),
+	      "loaded the raw_tp twins of the tracepoint source without attaching (%s, %s, %d CPUs)",
+	      ifl_info(c)->prog_type, ifl_info(c)->source, ifl_info(c)->ncpus);
+	seed(D_INTEL, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API, OWNER_INTEL, "0000:00:04.0");
+	seed(D_VIRTIO, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API | IFL_DOMAIN_DMA_FQ, OWNER_VIRTIO,
+	     "0000:00:05.0");
+	seed(D_VFIO, IFL_DOMAIN_PAGING, OWNER_INTEL, "");
+
+	/* --- strict dma-iommu: 5 unmaps gathered into one sync, then 3 of 1 --- */
+	for (int i = 0; i < 5; i++) {
+		add(0, D_INTEL, G(1), 4096, 0);
+		unmap(0, D_INTEL, C_DMA_UNMAP, 4096);
+	}
+	sync_(0, D_INTEL, G(1), C_DMA_UNMAP + 8, 2000);
+	for (int i = 0; i < 3; i++) {
+		add(0, D_INTEL, G(2), 32768, 0);
+		unmap(0, D_INTEL, C_DMA_UNMAP, 32768);
+		sync_(0, D_INTEL, G(2), C_DMA_UNMAP, 1000);
+	}
+	/* an interrupt's unmap and sync between a task's unmap and its sync */
+	add(0, D_INTEL, G(3), 4096, 0);
+	unmap(0, D_INTEL, C_DMA_UNMAP, 4096);
+	add(0, D_INTEL, G(4), 4096, 0);
+	unmap(0, D_INTEL, C_DMA_UNMAP, 4096);
+	sync_(0, D_INTEL, G(4), C_DMA_UNMAP, 1000);
+	sync_(0, D_INTEL, G(3), C_DMA_UNMAP, 1000);
+	/* unmap on CPU 0, its sync after a migration to CPU 1 */
+	add(0, D_INTEL, G(5), 4096, 0);
+	unmap(0, D_INTEL, C_DMA_UNMAP, 4096);
+	sync_(cpu_b, D_INTEL, G(5), C_DMA_UNMAP, 1000);
+	/* the map side */
+	for (int i = 0; i < 2; i++)
+		sync_map(0, D_INTEL, C_DMA_MAP, 4096, 0, 300);
+	sync_map(0, D_INTEL, C_DMA_MAP, 4096, -12, 300);
+
+	s = snap();
+	r = row(s, "DMA", "0000:00:04.0", "__iommu_dma_unmap");
+	CHECK(r && !strcmp(r->driver, "intel-iommu") && !strcmp(r->consumer, "dma-iommu"),
+	      "the strict domain's row is named: driver %s, type DMA, consumer %s, device 0000:00:04.0, domain %u",
+	      r ? r->driver : "?", r ? r->consumer : "?", r ? r->domain : 0);
+	CHECK(cnt(r, IFL_C_UNMAP) == 11 && cnt(r, IFL_C_SYNC) == 7 && cnt(r, IFL_C_UNMAP_UNSYNCED) == 0,
+	      "11 unmaps, 7 syncs, none unsynced (got %llu, %llu, %llu)",
+	      (unsigned long long)cnt(r, IFL_C_UNMAP), (unsigned long long)cnt(r, IFL_C_SYNC),
+	      (unsigned long long)cnt(r, IFL_C_UNMAP_UNSYNCED));
+	CHECK(bkt(r, IFL_H_UNMAPS_PER_SYNC, 3) == 1 && bkt(r, IFL_H_UNMAPS_PER_SYNC, 1) == 6 &&
+	      ifl_hist_total(r->hist[IFL_H_UNMAPS_PER_SYNC]) == 7,
+	      "unmaps per sync: the 5 gathered land in bucket [4,7] once, the other 6 syncs in [1,1] "
+	      "(nested interrupt and migrated sync included) (got %llu, %llu)",
+	      (unsigned long long)bkt(r, IFL_H_UNMAPS_PER_SYNC, 3),
+	      (unsigned long long)bkt(r, IFL_H_UNMAPS_PER_SYNC, 1));
+	CHECK(bkt(r, IFL_H_PAGES_PER_SYNC, 3) == 1 && bkt(r, IFL_H_PAGES_PER_SYNC, 4) == 3 &&
+	      bkt(r, IFL_H_PAGES_PER_SYNC, 1) == 3,
+	      "pages per sync: 5 pages once, 8 pages three times, 1 page three times");
+	CHECK(cnt(r, IFL_C_FLUSHED_BYTES) == 5 * 4096 + 3 * 32768 + 3 * 4096 &&
+	      cnt(r, IFL_C_UNMAP_BYTES) == cnt(r, IFL_C_FLUSHED_BYTES),
+	      "bytes flushed: the unmapped bytes gathered (gather unreadable here): %llu",
+	      (unsigned long long)cnt(r, IFL_C_FLUSHED_BYTES));
+	CHECK(bkt(r, IFL_H_SYNC_NS, 11) == 1 && bkt(r, IFL_H_SYNC_NS, 10) == 6 &&
+	      cnt(r, IFL_C_SYNC_NS) == 2000 + 6 * 1000,
+	      "sync durations: 2000 ns in [1024,2047], 6 x 1000 ns in [512,1023], sum %llu",
+	      (unsigned long long)cnt(r, IFL_C_SYNC_NS));
+	rg = row(s, "DMA", "0000:00:04.0", "-");
+	CHECK(cnt(rg, IFL_C_RANGE_ADD) == 11 && rg && !strcmp(rg->consumer, "dma-iommu"),
+	      "range-adds (no caller) are counted on the domain's row, consumer from its other rows (%s)",
+	      rg ? rg->consumer : "?");
+	r = row(s, "DMA", "0000:00:04.0", "__iommu_dma_map");
+	CHECK(cnt(r, IFL_C_SYNC_MAP) == 3 && cnt(r, IFL_C_SYNC_MAP_ERR) == 1 &&
+	      cnt(r, IFL_C_SYNC_MAP_NS) == 900 && cnt(r, IFL_C_SYNC_MAP_BYTES) == 3 * 4096,
+	      "sync_map: 3, one failed, 900 ns, 12 KiB");
+	ifl_snapshot_free(s);
+
+	/* --- VFIO: forced syncs by reason, and a driver that does not gather --- */
+	add(0, D_VFIO, G(6), 4096, 0);
+	unmap(0, D_VFIO, C_VFIO, 4096);
+	sync_(0, D_VFIO, G(6), C_PT, 500);	/* forced by the next add: disjoint */
+	add(0, D_VFIO, G(6), 4096, 1);
+	unmap(0, D_VFIO, C_VFIO, 4096);
+	sync_(0, D_VFIO, G(6), C_PT, 500);	/* forced: page size change */
+	add(0, D_VFIO, G(6), 2 << 20, 2);
+	unmap(0, D_VFIO, C_VFIO, 2 << 20);
+	sync_(0, D_VFIO, G(6), C_VFIO, 500);
+	/* iommu.c adds a range only for the first unmap into an empty gather */
+	add(0, D_VFIO, G(7), 4096, 0);
+	for (int i = 0; i < 3; i++)
+		unmap(0, D_VFIO, C_VFIO, 4096);
+	sync_(0, D_VFIO, G(7), C_VFIO, 500);
+
+	/* a driver that never gathers (virtio-iommu on 6.12): no range-adds,
+	 * and the sync's gather is one nothing was added to */
+	for (int i = 0; i < 2; i++)
+		unmap(0, D_VFIO, C_VFIO, 8192);
+	sync_(0, D_VFIO, G(9), C_VFIO, 500);
+
+	s = snap();
+	rg = row(s, "unmanaged", "-", "-");
+	CHECK(cnt(rg, IFL_C_FORCED_DISJOINT) == 1 && cnt(rg, IFL_C_FORCED_PGSIZE) == 1 &&
+	      cnt(rg, IFL_C_RANGE_ADD) == 4,
+	      "forced syncs by reason: 1 disjoint, 1 page size, of 4 range-adds");
+	r = row(s, "unmanaged", "-", "__iommu_pt_unmap_range");
+	CHECK(r && !strcmp(r->consumer, "vfio") && !strcmp(rg->consumer, "vfio") && cnt(r, IFL_C_SYNC) == 2,
+	      "the 2 syncs forced inside the driver are VFIO's, like the domain's other events (%s)",
+	      r ? r->consumer : "?");
+	r = row(s, "unmanaged", "-", "vfio_unmap_unpin");
+	{
+		const struct ifl_row *rp = row(s, "unmanaged", "-", "__iommu_pt_unmap_range");
+
+		CHECK(r && !strcmp(r->consumer, "vfio") && rp &&
+		      bkt(rp, IFL_H_UNMAPS_PER_SYNC, 1) == 2 && bkt(r, IFL_H_UNMAPS_PER_SYNC, 1) == 1 &&
+		      bkt(r, IFL_H_UNMAPS_PER_SYNC, 2) == 2,
+		      "each forced sync covered the 1 unmap before it; the gather with one range-add "
+		      "covered its 3 unmaps, the never-gathered sync its 2 (bucket [2,3] twice)");
+		CHECK(cnt(r, IFL_C_SYNC_UNTRACKED) == 0 && cnt(r, IFL_C_UNMAP_UNSYNCED) == 0 &&
+		      bkt(r, IFL_H_PAGES_PER_SYNC, 2) == 1 && bkt(r, IFL_H_PAGES_PER_SYNC, 3) == 1,
+		      "no sync untracked, no unmap unsynced; 3 and 4 pages per sync");
+	}
+	ifl_snapshot_free(s);
+
+	/* --- per-CPU values merge --- */
+	for (int i = 0; i < 3; i++)
+		map(0, D_VFIO, C_VFIO, 4096);
+	for (int i = 0; i < 4; i++)
+		map(cpu_b, D_VFIO, C_VFIO, 8192);
+	ncpu = ifl_test_percpu_count(c, D_VFIO, C_VFIO, IFL_C_MAP, percpu, 2);
+	s = snap();
+	r = row(s, "unmanaged", "-", "vfio_unmap_unpin");
+	CHECK(ncpu >= 1 && percpu[0] == (cpu_b ? 3 : 7) && (!cpu_b || percpu[1] == 4) &&
+	      cnt(r, IFL_C_MAP) == 7 &&
+	      cnt(r, IFL_C_MAP_BYTES) == 3 * 4096 + 4 * 8192,
+	      "maps run on CPU 0 (%llu) and CPU %d (%llu) merge into 7, %llu bytes",
+	      (unsigned long long)percpu[0], cpu_b, (unsigned long long)percpu[1],
+	      (unsigned long long)cnt(r, IFL_C_MAP_BYTES));
+	ifl_snapshot_free(s);
+
+	/* --- lazy: flush queue, stale window, a queued gather --- */
+	t0 = now_ns();
+	for (int i = 0; i < 3; i++) {
+		add(0, D_VIRTIO, G(8), 65536, 0);
+		unmap(0, D_VIRTIO, C_DMA_UNMAP, 65536);
+		fq_queue(0, D_VIRTIO, 16, 7);
+	}
+	t1 = now_ns();
+	unmap(cpu_b, D_VIRTIO, C_DMA_UNMAP, 65536);	/* generic_pt: no range-add when queued */
+	fq_queue(cpu_b, D_VIRTIO, 16, 8);	/* queued after flush 7 started: for flush 8 */
+	usleep(3000);
+	t2 = now_ns();
+	flush_all(0, D_VIRTIO, C_FQ, 70000);
+	fq_flush(0, D_VIRTIO, 0, 7, 3, 80000);
+	t3 = now_ns();
+	s = snap();
+	rg = row(s, "DMA-FQ", "0000:00:05.0", "-");
+	{
+		unsigned int lo = ifl_bucket(t2 - t1), hi = ifl_bucket(t3 - t0), in = 0;
+
+		for (unsigned int b = lo; rg && b <= hi; b++)
+			in += (unsigned int)rg->hist[IFL_H_STALE_NS][b];
+		CHECK(rg && ifl_hist_total(rg->hist[IFL_H_STALE_NS]) == 3 && in == 3,
+		      "stale window: the 3 entries of seq 7 measured at flush 7, within [%llu, %llu] ns "
+		      "(buckets %u..%u), the seq-8 entry left for flush 8",
+		      (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t0), lo, hi);
+	}
+	CHECK(cnt(rg, IFL_C_FQ_QUEUE) == 4 && cnt(rg, IFL_C_FQ_FLUSH) == 1 &&
+	      cnt(rg, IFL_C_FQ_FLUSH_TIMER) == 1 && cnt(rg, IFL_C_FQ_FLUSH_ENTRIES) == 3 &&
+	      bkt(rg, IFL_H_UNMAPS_PER_SYNC, 2) == 1,
+	      "flush queue: 4 queued, 1 timer flush whose 3 entries land in unmaps-per-sync [2,3]");
+	CHECK(cnt(rg, IFL_C_UNMAP_UNSYNCED) == 4,
+	      "the 3 unmaps whose gathers were queued, and 1 queued without range-add, count as unsynced (%llu)",
+	      (unsigned long long)cnt(rg, IFL_C_UNMAP_UNSYNCED));
+	CHECK(cnt(rg, IFL_C_FQ_QUEUE_BYTES) == 4 * 16 * 4096 && bkt(rg, IFL_H_PAGES_PER_SYNC, 6) == 1 &&
+	      cnt(rg, IFL_C_FLUSHED_BYTES) == 3 * 16 * 4096,
+	      "queued bytes 4 x 16 granules of 4 KiB; flush 7 covered the 48 pages of its 3 entries");
+	r = row(s, "DMA-FQ", "0000:00:05.0", "fq_flush_iotlb");
+	CHECK(r && !strcmp(r->consumer, "dma-iommu") && cnt(r, IFL_C_FLUSH_ALL) == 1 &&
+	      bkt(r, IFL_H_SYNC_NS, 17) == 1,
+	      "the flush-all of the queue: dma-iommu's (by the domain's type), 70 us in [65536,131071]");
+	ifl_snapshot_free(s);
+
+	usleep(1000);
+	fq_flush(cpu_b, D_VIRTIO, 1, 8, 1, 80000);
+	/* the gather dma-iommu queued is not carried into an unrelated sync */
+	add(0, D_VIRTIO, G(8), 4096, 0);
+	unmap(0, D_VIRTIO, C_DMA_UNMAP, 4096);
+	sync_(0, D_VIRTIO, G(8), C_DMA_UNMAP, 1000);
+	s = snap();
+	rg = row(s, "DMA-FQ", "0000:00:05.0", "-");
+	r = row(s, "DMA-FQ", "0000:00:05.0", "__iommu_dma_unmap");
+	CHECK(rg && ifl_hist_total(rg->hist[IFL_H_STALE_NS]) == 4 && cnt(rg, IFL_C_FQ_FLUSH_FULL) == 1 &&
+	      cnt(rg, IFL_C_STALE_UNMEASURED) == 0 && bkt(rg, IFL_H_PAGES_PER_SYNC, 5) == 1,
+	      "flush 8 (queue full) measures the entry left for it (16 pages): 4 stale samples, none lost");
+	CHECK(bkt(r, IFL_H_UNMAPS_PER_SYNC, 1) == 1 && ifl_hist_total(r->hist[IFL_H_UNMAPS_PER_SYNC]) == 1,
+	      "a sync after 3 queued unmaps of the same gather counts its own 1 unmap, not 4");
+
+	/* --- names, numbering, no pointers --- */
+	{
+		unsigned int bad = 0, ids[4] = { 0 };
+
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct ifl_row *x = &s->rows[i];
+			const char *f[] = { x->driver, x->domain_type, x->consumer, x->device, x->caller };
+
+			for (int k = 0; k < 5; k++)
+				bad += strstr(f[k], "0x") || strstr(f[k], "dead") || strstr(f[k], "ffff");
+			if (x->domain >= 1 && x->domain <= 3)
+				ids[x->domain] = x->domain;
+		}
+		CHECK(bad == 0 && ids[1] && ids[2] && ids[3],
+		      "rows hold names and domain numbers 1..3 only, no address (%zu rows)", s->nrows);
+		r = row(s, "unmanaged", "-", "vfio_unmap_unpin");
+		rg = row(s, "DMA", "0000:00:04.0", "-");
+		CHECK(r && rg && rg->domain == 1 && r->domain == 2,
+		      "domains numbered in order of first sight: the strict one %u, VFIO's %u",
+		      rg ? rg->domain : 0, r ? r->domain : 0);
+	}
+
+	/* --- delta and grouping --- */
+	map(0, D_VFIO, C_VFIO, 4096);
+	map(cpu_b, D_VFIO, C_VFIO, 4096);
+	s2 = snap();
+	if (ifl_snapshot_delta(s2, s, &d) || ifl_snapshot_group(d, IFL_BY_CONSUMER, &g)) {
+		printf("not ok delta/group failed\n");
+		return 1;
+	}
+	{
+		uint64_t other = 0;
+		const struct ifl_row *v = NULL;
+
+		for (size_t i = 0; i < g->nrows; i++) {
+			if (!strcmp(g->rows[i].consumer, "vfio"))
+				v = &g->rows[i];
+			else
+				for (int k = 0; k < IFL_NR_COUNTS; k++)
+					other += g->rows[i].count[k];
+		}
+		CHECK(v && cnt(v, IFL_C_MAP) == 2 && cnt(v, IFL_C_UNMAP) == 0 && other == 0 &&
+		      !strcmp(v->driver, "*") && v->domain == 0,
+		      "delta then group by consumer: vfio's 2 new maps, nothing else (%zu groups)", g->nrows);
+	}
+	ifl_snapshot_free(g);
+	ifl_snapshot_free(d);
+	ifl_snapshot_free(s2);
+	ifl_snapshot_free(s);
+	ifl_close(c);
+
+	/* --- a full map: the overflow row --- */
+	c = open_collector(4);	/* the overflow row + 3 */
+	seed(D_VFIO, IFL_DOMAIN_PAGING, OWNER_INTEL, "");
+	for (int i = 0; i < 6; i++)
+		map(0, D_VFIO, C_VFIO + (uint64_t)i, 4096);
+	s = snap();
+	{
+		uint64_t total = 0;
+		const struct ifl_row *ov = NULL;
+
+		for (size_t i = 0; i < s->nrows; i++) {
+			total += s->rows[i].count[IFL_C_MAP];
+			if (!strcmp(s->rows[i].consumer, "(dropped keys)"))
+				ov = &s->rows[i];
+		}
+		CHECK(s->drops[IFL_DROP_KEYS] == 3 && cnt(ov, IFL_C_MAP) == 3 && total == 6,
+		      "6 keys into room for 3: 3 events counted as dropped (%llu), kept in the overflow row, "
+		      "total still 6 (%llu)", (unsigned long long)s->drops[IFL_DROP_KEYS],
+		      (unsigned long long)total);
+		CHECK(ifl_count_available(s, IFL_C_MAP) && ifl_hist_available(s, IFL_H_STALE_NS),
+		      "the tracepoint source reports every figure available");
+	}
+	ifl_snapshot_free(s);
+	ifl_close(c);
+	CHECK_EXIT();
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tools/lib/names.c against a fake kallsyms (tests/unit/fake-kallsyms). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "check.h"
+
+#define KSYMS "tests/unit/fake-kallsyms"
+
+static const struct ifl_sym *res(struct ifl_names *n, uint64_t a)
+{
+	ifl_names_resolve(n, &a, 1);
+	return ifl_names_sym(n, a);
+}
+
+int main(void)
+{
+	struct ifl_names n;
+	const struct ifl_sym *s, *o, *f;
+	char buf[IFL_NAME_LEN];
+	uint64_t batch[] = { 0xffffffff81100014, 0xffffffff81200010, 0xffffffffc0000042,
+			     0xffffffff82000000, 0xffffffff81100014, 0 };
+
+	ifl_names_init(&n, KSYMS);
+	CHECK(ifl_names_resolve(&n, batch, sizeof(batch) / sizeof(batch[0])) == 0 && n.nsyms == 4,
+	      "one pass resolves a batch, duplicates and 0 skipped (%zu cached)", n.nsyms);
+	s = ifl_names_sym(&n, 0xffffffff81100014);
+	CHECK(s && s->found && !strcmp(s->name, "__iommu_dma_unmap") && s->off == 0x14 && !s->module[0],
+	      "a caller inside a function: __iommu_dma_unmap+0x14 (got %s+0x%llx)",
+	      s ? s->name : "?", s ? (unsigned long long)s->off : 0ULL);
+	s = ifl_names_sym(&n, 0xffffffffc0000042);
+	CHECK(s && !strcmp(s->name, "gather_test_run") && !strcmp(s->module, "iommu_gather_test"),
+	      "a module symbol carries its module (%s [%s])", s ? s->name : "?", s ? s->module : "?");
+	s = res(&n, 0xffffffff80000000);
+	CHECK(s && !s->found, "an address below every kernel symbol is not resolved to a per-CPU one");
+	s = res(&n, 0xffffffff81100000);
+	CHECK(s && s->found && s->off == 0 && !strcmp(s->name, "__iommu_dma_unmap"),
+	      "an address at a symbol's start has offset 0");
+	CHECK(ifl_names_lookup(KSYMS, "iommu_group_kset") == 0xffffffff82002000ULL &&
+	      ifl_names_lookup(KSYMS, "no_such_symbol") == 0,
+	      "lookup by name finds iommu_group_kset, and nothing for an absent name");
+
+	/* drivers */
+	o = res(&n, 0xffffffff82000000);
+	ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "intel-iommu"), "owner intel_iommu_ops -> %s", buf);
+	o = res(&n, 0xffffffff82001000);
+	ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "virtio-iommu"), "owner viommu_ops -> %s", buf);
+	o = res(&n, 0xffffffffc0100400);
+	ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "arm-smmu-v3"), "an owner in module arm_smmu_v3 -> %s", buf);
+	o = res(&n, 0xffffffff82000010);	/* not the start of a data symbol */
+	f = res(&n, 0xffffffff81400000);
+	ifl_driver_name(o, NULL, f, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "intel-iommu"),
+	      "an owner off any data symbol is skipped, the callback intel_iommu_tlb_sync names it (%s)", buf);
+	o = res(&n, 0xffffffff82003000);
+	ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "mystery_iommu"), "an unknown driver is named by its ops symbol (%s)", buf);
+	ifl_driver_name(NULL, NULL, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "unknown"), "no symbol at all -> unknown");
+
+	/* consumers */
+	{
+		static const struct {
+			uint64_t addr;
+			enum ifl_consumer_class cls;
+			const char *name;
+		} cases[] = {
+			{ 0xffffffff81100014, IFL_CONS_DMA_IOMMU, "dma-iommu" },
+			{ 0xffffffff81100810, IFL_CONS_DMA_IOMMU, "dma-iommu" },
+			{ 0xffffffff81200010, IFL_CONS_VFIO, "vfio" },
+			{ 0xffffffff81500010, IFL_CONS_IOMMUFD, "iommufd" },
+			{ 0xffffffffc0000042, IFL_CONS_MODULE, "iommu_gather_test" },
+			{ 0xffffffff81101010, IFL_CONS_IOMMU, "unknown" },
+			{ 0xffffffff81400410, IFL_CONS_IOMMU, "unknown" },
+			{ 0xffffffff81400010, IFL_CONS_IOMMU, "unknown" },
+			{ 0xffffffff81300010, IFL_CONS_OTHER, "blk_rq_dma_map_iter_start" },
+			{ 0xffffffff81600010, IFL_CONS_OTHER, "some_gpu_driver_unmap" },
+		};
+		unsigned int bad = 0;
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			enum ifl_consumer_class cls = ifl_consumer_of(res(&n, cases[i].addr), buf, sizeof(buf));
+
+			if (cls != cases[i].cls || strcmp(buf, cases[i].name)) {
+				printf("# 0x%llx: class %d name %s, want %d %s\n",
+				       (unsigned long long)cases[i].addr, cls, buf, cases[i].cls, cases[i].name);
+				bad++;
+			}
+		}
+		CHECK(bad == 0, "consumers: dma-iommu, vfio, iommufd, a module, IOMMU-internal and other "
+		      "functions told apart (%u of %zu wrong)", bad, sizeof(cases) / sizeof(cases[0]));
+		CHECK(ifl_consumer_of(NULL, buf, sizeof(buf)) == IFL_CONS_NONE, "no caller: class none");
+	}
+
+	/* domain types and numbering */
+	{
+		static const struct { uint32_t t; const char *s; } types[] = {
+			{ 0, "blocked" }, { 4, "identity" }, { 1, "unmanaged" }, { 3, "DMA" },
+			{ 11, "DMA-FQ" }, { 16, "SVA" }, { 0x80, "0x80" },
+		};
+		unsigned int bad = 0;
+
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			ifl_domain_type_name(types[i].t, buf, sizeof(buf));
+			bad += strcmp(buf, types[i].s) != 0;
+		}
+		CHECK(bad == 0, "domain type names as sysfs prints them (%u wrong)", bad);
+	}
+	CHECK(ifl_names_number_domain(&n, 0xffff888000001000) == 1 &&
+	      ifl_names_number_domain(&n, 0xffff888000002000) == 2 &&
+	      ifl_names_number_domain(&n, 0xffff888000001000) == 1 &&
+	      ifl_names_domain_id(&n, 0xffff888000003000) == 0 &&
+	      ifl_names_number_domain(&n, 0) == 0,
+	      "domains are numbered 1, 2, ... in order of first sight, stably; NULL has none");
+
+	ifl_names_free(&n);
+	ifl_names_init(&n, "/nonexistent/kallsyms");
+	s = res(&n, 0xffffffff81100014);
+	CHECK(s && !s->found, "an unreadable kallsyms leaves addresses unresolved, not an error");
+	ifl_names_free(&n);
+	CHECK_EXIT();
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opening the collector: environment checks with one-line errors, choice
+ * of the event source and of tp_btf or raw_tp programs, load and attach.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "iommu_flush.skel.h"
+
+/* In order of preference. */
+static const struct ifl_source *const sources[] = {
+	&ifl_source_tracepoints,
+};
+
+int ifl_fail(struct ifl_collector *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -code;
+}
+
+const char *ifl_errmsg(const struct ifl_collector *c)
+{
+	return c->err;
+}
+
+const struct ifl_info *ifl_info(const struct ifl_collector *c)
+{
+	return &c->info;
+}
+
+/*
+ * libbpf's messages go to stderr only when asked for; otherwise its first
+ * warning during a load is kept for our one-line error.
+ */
+static bool libbpf_verbose;
+static char libbpf_first_warn[160];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *nl;
+
+	if (libbpf_verbose)
+		return vfprintf(stderr, fmt, ap);
+	if (level != LIBBPF_WARN || libbpf_first_warn[0])
+		return 0;
+	vsnprintf(libbpf_first_warn, sizeof(libbpf_first_warn), fmt, ap);
+	nl = strchr(libbpf_first_warn, '\n');
+	if (nl)
+		*nl = '\0';
+	return 0;
+}
+
+/* CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON (5.8+), in the effective set. */
+static bool bpf_capable(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	const int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
+
+	if (syscall(SYS_capget, &h, d))
+		return geteuid() == 0;
+#define HAS(n) ((d[(n) / 32].effective >> ((n) % 32)) & 1)
+	return HAS(cap_sys_admin) || (HAS(cap_bpf) && HAS(cap_perfmon));
+#undef HAS
+}
+
+static bool dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+static int check_env(struct ifl_collector *c)
+{
+	const char *btf_path = c->opts.btf_path ? c->opts.btf_path : "/sys/kernel/btf/vmlinux";
+
+	if (!bpf_capable())
+		return ifl_fail(c, IFL_ERR_PERM,
+				"need root, or the capabilities CAP_BPF and CAP_PERFMON, to load BPF programs");
+	if (access(btf_path, R_OK))
+		return ifl_fail(c, IFL_ERR_NO_BTF,
+				"the kernel has no BTF (%s: %s): it needs CONFIG_DEBUG_INFO_BTF=y",
+				btf_path, strerror(errno));
+	c->btf = btf__parse(btf_path, NULL);
+	if (!c->btf)
+		return ifl_fail(c, IFL_ERR_NO_BTF, "cannot read the kernel's BTF from %s: %s",
+				btf_path, strerror(errno));
+	return 0;
+}
+
+static int check_iommu(struct ifl_collector *c)
+{
+	const char *iommu = c->opts.iommu_class ? c->opts.iommu_class : "/sys/class/iommu";
+
+	if (!dir_has_entries(iommu))
+		return ifl_fail(c, IFL_ERR_NO_IOMMU,
+				"no IOMMU is active (%s is empty): boot with one enabled (intel_iommu=on, amd_iommu=on, virtio-iommu)",
+				iommu);
+	return 0;
+}
+
+static int pick_source(struct ifl_collector *c)
+{
+	const char *want = c->opts.source;
+	char first_err[sizeof(c->err)] = "";
+	int first_ret = 0;
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		int ret;
+
+		if (want && strcmp(want, "auto") && strcmp(want, sources[i]->name))
+			continue;
+		ret = sources[i]->probe(c);
+		if (!ret) {
+			c->src = sources[i];
+			return 0;
+		}
+		if (!first_ret) {
+			first_ret = ret;
+			memcpy(first_err, c->err, sizeof(first_err));
+		}
+	}
+	if (!first_ret)
+		return ifl_fail(c, IFL_ERR_INVAL, "unknown event source \"%s\"", want);
+	/* the preferred source's reason is the one that tells what to do */
+	memcpy(c->err, first_err, sizeof(c->err));
+	return first_ret;
+}
+
+/* Per-CPU rows cost ncpus * sizeof(struct ifl_stats) of kernel memory each. */
+static unsigned int default_max_keys(int ncpus)
+{
+	size_t budget = 32u << 20, per = (size_t)ncpus * sizeof(struct ifl_stats) + 64;
+	size_t n = budget / per;
+
+	if (n < 64)
+		n = 64;
+	if (n > 2048)
+		n = 2048;
+	return (unsigned int)n;
+}
+
+static void unload(struct ifl_collector *c)
+{
+	while (c->nlinks > 0)
+		bpf_link__destroy(c->links[--c->nlinks]);
+	iommu_flush_bpf__destroy(c->skel);
+	c->skel = NULL;
+}
+
+static int load(struct ifl_collector *c)
+{
+	int err;
+
+	c->skel = iommu_flush_bpf__open();
+	if (!c->skel)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot open the BPF object: %s", strerror(errno));
+	bpf_map__set_max_entries(c->skel->maps.stats, c->info.max_keys);
+	err = c->src->prepare(c);
+	if (err)
+		return err;
+	libbpf_first_warn[0] = '\0';
+	err = iommu_flush_bpf__load(c->skel);
+	if (err)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot load the %s programs: %s",
+				c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
+				libbpf_first_warn[0] ? libbpf_first_warn : strerror(-err));
+	err = ifl_stats_create_overflow(c);
+	if (err)
+		return err;
+	if (!c->opts.skip_env_checks)
+		ifl_groups_init(c);
+	if (!c->opts.no_attach)
+		return c->src->attach(c);
+	return 0;
+}
+
+int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errbuf, size_t errlen)
+{
+	static const struct ifl_opts defaults;
+	struct ifl_collector *c;
+	int ret;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -IFL_ERR_SYS;
+	}
+	c->opts = opts ? *opts : defaults;
+	c->stats_fd = -1;
+	ifl_names_init(&c->names, c->opts.kallsyms);
+	libbpf_verbose = c->opts.verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (!c->opts.skip_env_checks) {
+		ret = check_env(c);
+		if (ret)
+			goto fail;
+	}
+	ret = pick_source(c);
+	if (ret)
+		goto fail;
+	if (!c->opts.skip_env_checks) {
+		ret = check_iommu(c);
+		if (ret)
+			goto fail;
+	}
+
+	c->info.ncpus = libbpf_num_possible_cpus();
+	if (c->info.ncpus <= 0) {
+		ret = ifl_fail(c, IFL_ERR_SYS, "cannot count the possible CPUs");
+		goto fail;
+	}
+	c->info.max_keys = c->opts.max_keys ? c->opts.max_keys : default_max_keys(c->info.ncpus);
+	c->info.source = c->src->name;
+	c->info.source_desc = c->src->desc;
+
+	/* tp_btf needs the typedefs the source probe found in BTF */
+	c->mode = c->opts.mode;
+	if (c->mode == IFL_PROG_AUTO)
+		c->mode = c->btf ? IFL_PROG_TP_BTF : IFL_PROG_RAW_TP;
+	ret = load(c);
+	if (ret && c->opts.mode == IFL_PROG_AUTO && c->mode == IFL_PROG_TP_BTF) {
+		/* tp_btf refused (load or attach): the raw_tp twins */
+		unload(c);
+		c->mode = IFL_PROG_RAW_TP;
+		ret = load(c);
+	}
+	if (ret)
+		goto fail;
+	c->info.prog_type = c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp";
+	*out = c;
+	return 0;
+fail:
+	snprintf(errbuf, errlen, "%s", c->err);
+	ifl_close(c);
+	return ret;
+}
+
+void ifl_close(struct ifl_collector *c)
+{
+	if (!c)
+		return;
+	unload(c);
+	if (c->stats_fd >= 0)
+		close(c->stats_fd);
+	btf__free(c->btf);
+	ifl_names_free(&c->names);
+	ifl_groups_free(&c->groups);
+	free(c);
+}
+
+int ifl_enable_prog_stats(struct ifl_collector *c)
+{
+	if (c->stats_fd >= 0)
+		return 0;
+	c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (c->stats_fd < 0)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot enable BPF run-time statistics: %s",
+				strerror(errno));
+	return 0;
+}
+
+int ifl_prog_stats(struct ifl_collector *c, struct ifl_prog_stat *out, size_t max)
+{
+	struct bpf_program *p;
+	size_t n = 0;
+
+	bpf_object__for_each_program(p, c->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || n == max)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return ifl_fail(c, IFL_ERR_BPF, "cannot read program statistics: %s",
+					strerror(errno));
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(p));
+		out[n].run_cnt = info.run_cnt;
+		out[n].run_time_ns = info.run_time_ns;
+		n++;
+	}
+	return (int)n;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which device a domain serves.  No event of the series carries a device
+ * except dma_fq_queue (lazy mode only), so the kernel is asked directly:
+ * iommu.c's list of IOMMU groups (iommu_group_kset, found in kallsyms) is
+ * walked by the BPF side at a domain's first event (its first device goes
+ * to the domain cache), and by the walk_groups program, run here with
+ * BPF_PROG_TEST_RUN when a snapshot meets a new domain, for the names of
+ * all the devices of the groups as they are now.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "iommu_flush.skel.h"
+
+void ifl_groups_free(struct ifl_groups *g)
+{
+	free(g->recs);
+	g->recs = NULL;
+	g->n = 0;
+}
+
+/* Where the BPF side finds the groups: before attaching. */
+void ifl_groups_init(struct ifl_collector *c)
+{
+	c->skel->bss->group_kset = ifl_names_lookup(c->opts.kallsyms, "iommu_group_kset");
+}
+
+int ifl_groups_refresh(struct ifl_collector *c)
+{
+	struct ifl_groups *g = &c->groups;
+	__u64 args[1];
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(args));
+	int fd, map_fd, err;
+	__u32 n;
+
+	if (!c->skel->bss->group_kset)
+		return 0;	/* no CONFIG_KALLSYMS_ALL: devices from dma_fq_queue only */
+	fd = bpf_program__fd(c->skel->progs.walk_groups);
+	if (fd < 0)
+		return 0;
+	args[0] = 0;
+	err = bpf_prog_test_run_opts(fd, &run);
+	if (err || run.retval)
+		return 0;
+	n = c->skel->bss->groups_found;
+	if (n > IFL_MAX_GROUPS)
+		n = IFL_MAX_GROUPS;
+	free(g->recs);
+	g->recs = calloc(n ? n : 1, sizeof(*g->recs));
+	g->n = 0;
+	if (!g->recs)
+		return -ENOMEM;
+	map_fd = bpf_map__fd(c->skel->maps.groups);
+	for (__u32 i = 0; i < n; i++)
+		if (!bpf_map_lookup_elem(map_fd, &i, &g->recs[g->n]))
+			g->n++;
+	return 0;
+}
+
+void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
+		     const struct ifl_domain_info *di, char *buf, size_t len)
+{
+	snprintf(buf, len, "-");
+	for (size_t i = 0; i < g->n && domain; i++) {
+		const struct ifl_group_rec *r = &g->recs[i];
+		size_t used = 0;
+
+		if (r->domain != domain || !r->ndev)
+			continue;
+		buf[0] = '\0';
+		for (__u32 d = 0; d < r->ndev && d < IFL_GROUP_DEVS; d++) {
+			int w = snprintf(buf + used, len - used, "%s%.*s", d ? "," : "",
+					 IFL_DEV_NAME_LEN, r->dev[d]);
+
+			if (w < 0 || (size_t)w >= len - used)
+				return;
+			used += (size_t)w;
+		}
+		if (r->ndev > IFL_GROUP_DEVS)
+			snprintf(buf + used, len - used, ",+%u", r->ndev - IFL_GROUP_DEVS);
+		return;
+	}
+	if (di && di->dev[0])
+		snprintf(buf, len, "%.*s", IFL_DEV_NAME_LEN, di->dev);
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the files of the collector library share; not for tools. */
+#ifndef IFL_INTERNAL_H
+#define IFL_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "collector.h"
+
+struct iommu_flush_bpf;
+struct bpf_link;
+struct bpf_program;
+struct btf;
+
+/*
+ * An event source: the programs that feed the maps, and what they can
+ * measure.  The collector tries the sources in order of preference (the
+ * tracepoint source first; issue 9 adds an fentry/kprobe one) and takes
+ * the first whose probe() succeeds.
+ */
+struct ifl_source {
+	const char *name;
+	const char *desc;
+	/* Can this source work on the running kernel?  0, or -IFL_ERR_* with
+	 * a message set through ifl_fail(). */
+	int (*probe)(struct ifl_collector *c);
+	/* Before load: autoload only the programs this source uses. */
+	int (*prepare)(struct ifl_collector *c);
+	int (*attach)(struct ifl_collector *c);
+	/* The BPF program that handles an event (tests drive it), or NULL. */
+	struct bpf_program *(*event_prog)(struct ifl_collector *c, enum ifl_event ev);
+	uint64_t avail_counts;
+	uint32_t avail_hists;
+};
+
+extern const struct ifl_source ifl_source_tracepoints;
+
+/* kallsyms resolution (names.c) */
+struct ifl_sym {
+	uint64_t addr;		/* the address asked about */
+	uint64_t off;		/* its offset in the symbol */
+	bool found;
+	char name[IFL_NAME_LEN];
+	char module[32];	/* "" for vmlinux */
+};
+
+struct ifl_names {
+	const char *kallsyms;
+	struct ifl_sym *syms;	/* resolved addresses, sorted by addr */
+	size_t nsyms, cap;
+	struct ifl_domain_id { uint64_t ptr; unsigned int id; } *doms;
+	size_t ndoms, domcap;
+};
+
+/* The IOMMU groups (devices.c) */
+struct ifl_groups {
+	struct ifl_group_rec *recs;
+	size_t n;
+};
+
+#define IFL_MAX_LINKS 16
+
+struct ifl_collector {
+	struct ifl_opts opts;
+	struct iommu_flush_bpf *skel;
+	const struct ifl_source *src;
+	struct btf *btf;		/* the running kernel's, for probes */
+	enum ifl_prog_mode mode;	/* resolved: TP_BTF or RAW_TP */
+	struct bpf_link *links[IFL_MAX_LINKS];
+	int nlinks;
+	int stats_fd;			/* BPF_ENABLE_STATS, -1 */
+	struct ifl_info info;
+	struct ifl_names names;
+	struct ifl_groups groups;
+	char err[256];
+};
+
+/* Set c's message, return -code. */
+int ifl_fail(struct ifl_collector *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* names.c */
+void ifl_names_init(struct ifl_names *n, const char *kallsyms);
+void ifl_names_free(struct ifl_names *n);
+/* Resolve the addresses not resolved yet, in one pass over kallsyms. */
+int ifl_names_resolve(struct ifl_names *n, const uint64_t *addrs, size_t count);
+const struct ifl_sym *ifl_names_sym(const struct ifl_names *n, uint64_t addr);
+/* The address of a symbol by name, 0 if absent. */
+uint64_t ifl_names_lookup(const char *kallsyms, const char *name);
+unsigned int ifl_names_domain_id(const struct ifl_names *n, uint64_t ptr);
+unsigned int ifl_names_number_domain(struct ifl_names *n, uint64_t ptr);
+void ifl_driver_name(const struct ifl_sym *owner, const struct ifl_sym *ops,
+		     const struct ifl_sym *fn, char *buf, size_t len);
+void ifl_domain_type_name(uint32_t type, char *buf, size_t len);
+
+enum ifl_consumer_class {
+	IFL_CONS_NONE,		/* no caller */
+	IFL_CONS_DMA_IOMMU,
+	IFL_CONS_VFIO,
+	IFL_CONS_IOMMUFD,
+	IFL_CONS_MODULE,	/* a module other than those */
+	IFL_CONS_IOMMU,		/* the IOMMU core or a driver: not a consumer */
+	IFL_CONS_OTHER,		/* any other function */
+};
+/* Class of a caller; name gets the consumer's name for the first four. */
+enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller,
+					char *name, size_t len);
+
+/* devices.c */
+void ifl_groups_init(struct ifl_collector *c);
+int ifl_groups_refresh(struct ifl_collector *c);
+void ifl_groups_free(struct ifl_groups *g);
+/* The device(s) of a domain: its group's, else the one dma_fq_queue named. */
+void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
+		     const struct ifl_domain_info *di, char *buf, size_t len);
+
+/* snapshot.c */
+int ifl_stats_create_overflow(struct ifl_collector *c);
+
+#endif

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots: read the per-CPU maps and merge them, turn (domain, caller)
+ * keys into named rows, and compute deltas and groupings for the tools.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "iommu_flush.skel.h"
+
+static const char *const count_names[] = {
+	[IFL_C_MAP] = "map",
+	[IFL_C_MAP_BYTES] = "map_bytes",
+	[IFL_C_UNMAP] = "unmap",
+	[IFL_C_UNMAP_BYTES] = "unmap_bytes",
+	[IFL_C_UNMAP_UNSYNCED] = "unmap_unsynced",
+	[IFL_C_RANGE_ADD] = "range_add",
+	[IFL_C_FORCED_DISJOINT] = "forced_disjoint",
+	[IFL_C_FORCED_PGSIZE] = "forced_pgsize",
+	[IFL_C_SYNC] = "sync",
+	[IFL_C_SYNC_NS] = "sync_ns",
+	[IFL_C_SYNC_UNTRACKED] = "sync_untracked",
+	[IFL_C_FLUSHED_BYTES] = "flushed_bytes",
+	[IFL_C_FLUSH_ALL] = "flush_all",
+	[IFL_C_FLUSH_ALL_NS] = "flush_all_ns",
+	[IFL_C_SYNC_MAP] = "sync_map",
+	[IFL_C_SYNC_MAP_BYTES] = "sync_map_bytes",
+	[IFL_C_SYNC_MAP_ERR] = "sync_map_err",
+	[IFL_C_SYNC_MAP_NS] = "sync_map_ns",
+	[IFL_C_FQ_QUEUE] = "fq_queue",
+	[IFL_C_FQ_QUEUE_BYTES] = "fq_queue_bytes",
+	[IFL_C_FQ_FLUSH] = "fq_flush",
+	[IFL_C_FQ_FLUSH_TIMER] = "fq_flush_timer",
+	[IFL_C_FQ_FLUSH_FULL] = "fq_flush_full",
+	[IFL_C_FQ_FLUSH_OTHER] = "fq_flush_other",
+	[IFL_C_FQ_FLUSH_ENTRIES] = "fq_flush_entries",
+	[IFL_C_FQ_FLUSH_NS] = "fq_flush_ns",
+	[IFL_C_STALE_UNMEASURED] = "stale_unmeasured",
+};
+_Static_assert(sizeof(count_names) / sizeof(count_names[0]) == IFL_NR_COUNTS,
+	       "a name per count");
+
+static const char *const hist_names[] = {
+	[IFL_H_PAGES_PER_SYNC] = "pages_per_sync",
+	[IFL_H_UNMAPS_PER_SYNC] = "unmaps_per_sync",
+	[IFL_H_SYNC_NS] = "sync_ns",
+	[IFL_H_STALE_NS] = "stale_ns",
+};
+_Static_assert(sizeof(hist_names) / sizeof(hist_names[0]) == IFL_NR_HISTS, "a name per hist");
+
+static const char *const drop_names[] = {
+	[IFL_DROP_KEYS] = "keys",
+	[IFL_DROP_DOMAINS] = "domains",
+	[IFL_DROP_FQ_DOMAINS] = "fq_domains",
+};
+_Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == IFL_NR_DROPS, "a name per drop");
+
+const char *ifl_count_name(enum ifl_count c)
+{
+	return (unsigned int)c < IFL_NR_COUNTS ? count_names[c] : "?";
+}
+
+const char *ifl_hist_name(enum ifl_hist h)
+{
+	return (unsigned int)h < IFL_NR_HISTS ? hist_names[h] : "?";
+}
+
+const char *ifl_drop_name(enum ifl_drop d)
+{
+	return (unsigned int)d < IFL_NR_DROPS ? drop_names[d] : "?";
+}
+
+bool ifl_count_available(const struct ifl_snapshot *s, enum ifl_count c)
+{
+	return (unsigned int)c < IFL_NR_COUNTS && (s->avail_counts >> c) & 1;
+}
+
+bool ifl_hist_available(const struct ifl_snapshot *s, enum ifl_hist h)
+{
+	return (unsigned int)h < IFL_NR_HISTS && (s->avail_hists >> h) & 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int ifl_stats_create_overflow(struct ifl_collector *c)
+{
+	struct ifl_key key = { .domain = 0, .caller = IFL_OVERFLOW_CALLER };
+	void *zero = calloc((size_t)c->info.ncpus, sizeof(struct ifl_stats));
+	int err;
+
+	if (!zero)
+		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
+	err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.stats), &key, zero, BPF_NOEXIST);
+	free(zero);
+	if (err)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot create the overflow row: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- reading the maps ------------------------------------------------------ */
+
+struct entry {
+	struct ifl_key key;
+	struct ifl_stats sum;
+};
+
+struct domain {
+	uint64_t ptr;
+	bool have_info;
+	struct ifl_domain_info di;
+	char consumer[IFL_NAME_LEN];	/* from its other rows' callers */
+	uint64_t consumer_weight;
+};
+
+static void sum_percpu(struct ifl_stats *sum, const struct ifl_stats *v, int ncpus)
+{
+	const __u64 *src = (const __u64 *)v;
+	__u64 *dst = (__u64 *)sum;
+	const size_t words = sizeof(*sum) / sizeof(__u64);
+
+	memset(sum, 0, sizeof(*sum));
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		for (size_t w = 0; w < words; w++)
+			dst[w] += src[(size_t)cpu * words + w];
+}
+
+static int read_stats(struct ifl_collector *c, struct entry **out, size_t *n)
+{
+	int fd = bpf_map__fd(c->skel->maps.stats);
+	struct ifl_stats *vals = calloc((size_t)c->info.ncpus, sizeof(*vals));
+	struct ifl_key key, next, *prev = NULL;
+	struct entry *e = NULL;
+	size_t cnt = 0, cap = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* deleted meanwhile */
+		if (cnt == cap) {
+			struct entry *ne;
+
+			cap = cap ? cap * 2 : 64;
+			ne = realloc(e, cap * sizeof(*e));
+			if (!ne) {
+				free(e);
+				free(vals);
+				return -ENOMEM;
+			}
+			e = ne;
+		}
+		e[cnt].key = key;
+		sum_percpu(&e[cnt].sum, vals, c->info.ncpus);
+		cnt++;
+	}
+	free(vals);
+	*out = e;
+	*n = cnt;
+	return 0;
+}
+
+static void read_drops(struct ifl_collector *c, uint64_t *drops)
+{
+	int fd = bpf_map__fd(c->skel->maps.drops);
+	__u64 *v = calloc((size_t)c->info.ncpus, sizeof(*v));
+
+	for (__u32 d = 0; v && d < IFL_NR_DROPS; d++) {
+		drops[d] = 0;
+		if (bpf_map_lookup_elem(fd, &d, v))
+			continue;
+		for (int cpu = 0; cpu < c->info.ncpus; cpu++)
+			drops[d] += v[cpu];
+	}
+	free(v);
+}
+
+static struct domain *find_domain(struct domain *d, size_t n, uint64_t ptr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].ptr == ptr)
+			return &d[i];
+	return NULL;
+}
+
+/* ---- naming ----------------------------------------------------------------- */
+
+static const struct ifl_sym *sym(struct ifl_collector *c, uint64_t addr)
+{
+	return addr ? ifl_names_sym(&c->names, addr) : NULL;
+}
+
+static void name_driver(struct ifl_collector *c, const struct domain *d, char *buf, size_t len)
+{
+	if (!d || !d->have_info || (d->di.flags & IFL_DI_UNREADABLE)) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	ifl_driver_name(sym(c, d->di.owner), sym(c, d->di.ops), sym(c, d->di.ops_fn), buf, len);
+}
+
+/* The consumer of a row: its caller's, else its domain's, else by type. */
+static void name_consumer(struct ifl_collector *c, const struct entry *e,
+			  const struct domain *d, char *buf, size_t len)
+{
+	enum ifl_consumer_class cls = ifl_consumer_of(sym(c, e->key.caller), buf, len);
+
+	switch (cls) {
+	case IFL_CONS_DMA_IOMMU:
+	case IFL_CONS_VFIO:
+	case IFL_CONS_IOMMUFD:
+	case IFL_CONS_MODULE:
+		return;
+	default:
+		break;
+	}
+	if (d && d->consumer[0])
+		snprintf(buf, len, "%s", d->consumer);
+	else if (d && d->have_info && (d->di.type & IFL_DOMAIN_DMA_API))
+		snprintf(buf, len, "dma-iommu");	/* callers that tail-called into the DMA API */
+	else if (cls != IFL_CONS_OTHER)
+		snprintf(buf, len, "unknown");
+	/* IFL_CONS_OTHER keeps the function name ifl_consumer_of() gave */
+}
+
+/* Each domain's consumer: the one its callers name most (by events). */
+static void learn_consumers(struct ifl_collector *c, const struct entry *e, size_t n,
+			    struct domain *doms, size_t ndoms)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct domain *d = find_domain(doms, ndoms, e[i].key.domain);
+		char name[IFL_NAME_LEN];
+		uint64_t w = 0;
+
+		if (!d)
+			continue;
+		switch (ifl_consumer_of(sym(c, e[i].key.caller), name, sizeof(name))) {
+		case IFL_CONS_DMA_IOMMU:
+		case IFL_CONS_VFIO:
+		case IFL_CONS_IOMMUFD:
+		case IFL_CONS_MODULE:
+			break;
+		default:
+			continue;
+		}
+		for (int k = 0; k < IFL_NR_COUNTS; k++)
+			w += e[i].sum.count[k];
+		if (w + 1 > d->consumer_weight) {
+			d->consumer_weight = w + 1;
+			snprintf(d->consumer, sizeof(d->consumer), "%s", name);
+		}
+	}
+}
+
+/* A row without a domain: the overflow row, dirty tracking's range-adds. */
+static void set_domainless(struct ifl_row *r, const char *consumer)
+{
+	snprintf(r->driver, sizeof(r->driver), "-");
+	snprintf(r->domain_type, sizeof(r->domain_type), "-");
+	snprintf(r->consumer, sizeof(r->consumer), "%s", consumer);
+	snprintf(r->device, sizeof(r->device), "-");
+}
+
+static void fill_row(struct ifl_collector *c, struct ifl_row *r, const struct entry *e,
+		     const struct domain *d)
+{
+	const struct ifl_sym *cs;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->count, e->sum.count, sizeof(r->count));
+	memcpy(r->hist, e->sum.hist, sizeof(r->hist));
+	if (e->key.caller == IFL_OVERFLOW_CALLER) {
+		set_domainless(r, "(dropped keys)");
+		snprintf(r->caller, sizeof(r->caller), "(dropped keys)");
+		return;
+	}
+	if (!e->key.domain) {
+		/* range-adds of dirty tracking, which passes no domain */
+		set_domainless(r, "dirty-tracking");
+	} else {
+		r->domain = ifl_names_domain_id(&c->names, e->key.domain);
+		name_driver(c, d, r->driver, sizeof(r->driver));
+		if (d && d->have_info && !(d->di.flags & IFL_DI_UNREADABLE))
+			ifl_domain_type_name(d->di.type, r->domain_type, sizeof(r->domain_type));
+		else
+			snprintf(r->domain_type, sizeof(r->domain_type), "unknown");
+		name_consumer(c, e, d, r->consumer, sizeof(r->consumer));
+		ifl_device_name(&c->groups, e->key.domain, d && d->have_info ? &d->di : NULL,
+				r->device, sizeof(r->device));
+	}
+	cs = sym(c, e->key.caller);
+	if (!e->key.caller)
+		snprintf(r->caller, sizeof(r->caller), "-");
+	else if (cs && cs->found)
+		snprintf(r->caller, sizeof(r->caller), "%s", cs->name);
+	else
+		snprintf(r->caller, sizeof(r->caller), "unknown");
+}
+
+/* ---- merging rows ------------------------------------------------------------ */
+
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct ifl_row *x = a, *y = b;
+	unsigned int cmp_by = *(const unsigned int *)arg;
+	int d;
+
+	if ((cmp_by & IFL_BY_DOMAIN) && x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if ((cmp_by & IFL_BY_DRIVER) && (d = strcmp(x->driver, y->driver)))
+		return d;
+	if ((cmp_by & IFL_BY_TYPE) && (d = strcmp(x->domain_type, y->domain_type)))
+		return d;
+	if ((cmp_by & IFL_BY_CONSUMER) && (d = strcmp(x->consumer, y->consumer)))
+		return d;
+	if ((cmp_by & IFL_BY_DEVICE) && (d = strcmp(x->device, y->device)))
+		return d;
+	if ((cmp_by & IFL_BY_CALLER) && (d = strcmp(x->caller, y->caller)))
+		return d;
+	return 0;
+}
+
+static void add_row(struct ifl_row *dst, const struct ifl_row *src)
+{
+	for (int k = 0; k < IFL_NR_COUNTS; k++)
+		dst->count[k] += src->count[k];
+	for (int h = 0; h < IFL_NR_HISTS; h++)
+		ifl_hist_merge(dst->hist[h], src->hist[h]);
+}
+
+/* Sort on the fields in "by" and merge equal neighbours, in place. */
+static size_t merge_rows(struct ifl_row *rows, size_t n, unsigned int by)
+{
+	size_t out = 0;
+
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, &by);
+	for (size_t i = 0; i < n; i++) {
+		if (out && cmp_rows(&rows[out - 1], &rows[i], &by) == 0)
+			add_row(&rows[out - 1], &rows[i]);
+		else if (out != i)
+			rows[out++] = rows[i];
+		else
+			out++;
+	}
+	return out;
+}
+
+#define IFL_BY_ALL (IFL_BY_DRIVER | IFL_BY_TYPE | IFL_BY_CONSUMER | IFL_BY_DEVICE | \
+		    IFL_BY_DOMAIN | IFL_BY_CALLER)
+
+static struct ifl_snapshot *snap_new(size_t nrows)
+{
+	struct ifl_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->rows = calloc(nrows ? nrows : 1, sizeof(*s->rows));
+	if (!s->rows) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ifl_snapshot_free(struct ifl_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->rows);
+	free(s);
+}
+
+struct new_domain {
+	uint64_t ptr;
+	char driver[32], device[IFL_NAME_LEN], type[16];
+};
+
+static int cmp_new_domain(const void *a, const void *b)
+{
+	const struct new_domain *x = a, *y = b;
+	int d;
+
+	if ((d = strcmp(x->driver, y->driver)))
+		return d;
+	if ((d = strcmp(x->device, y->device)))
+		return d;
+	return strcmp(x->type, y->type);
+}
+
+/*
+ * Number the domains seen for the first time, in the order of their
+ * driver, device and type, so that a run's numbering does not depend on
+ * the order of the hash map.
+ */
+static void number_domains(struct ifl_collector *c, struct domain *doms, size_t ndoms)
+{
+	struct new_domain *nd = calloc(ndoms ? ndoms : 1, sizeof(*nd));
+	size_t n = 0;
+
+	if (!nd)
+		return;
+	for (size_t i = 0; i < ndoms; i++) {
+		if (!doms[i].ptr || ifl_names_domain_id(&c->names, doms[i].ptr))
+			continue;
+		nd[n].ptr = doms[i].ptr;
+		name_driver(c, &doms[i], nd[n].driver, sizeof(nd[n].driver));
+		ifl_device_name(&c->groups, doms[i].ptr, doms[i].have_info ? &doms[i].di : NULL,
+				nd[n].device, sizeof(nd[n].device));
+		ifl_domain_type_name(doms[i].di.type, nd[n].type, sizeof(nd[n].type));
+		n++;
+	}
+	qsort(nd, n, sizeof(*nd), cmp_new_domain);
+	for (size_t i = 0; i < n; i++)
+		ifl_names_number_domain(&c->names, nd[i].ptr);
+	free(nd);
+}
+
+int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
+{
+	struct entry *e = NULL;
+	struct domain *doms = NULL;
+	struct ifl_snapshot *s = NULL;
+	uint64_t *addrs = NULL;
+	size_t n = 0, ndoms = 0, naddrs = 0;
+	bool new_domain = false;
+	int dfd = bpf_map__fd(c->skel->maps.domains), ret;
+
+	*out = NULL;
+	ret = read_stats(c, &e, &n);
+	if (ret)
+		return ifl_fail(c, IFL_ERR_SYS, "cannot read the statistics map: %s", strerror(-ret));
+	doms = calloc(n ? n : 1, sizeof(*doms));
+	addrs = calloc(n * 4 + 1, sizeof(*addrs));
+	s = snap_new(n);
+	if (!doms || !addrs || !s) {
+		ret = ifl_fail(c, IFL_ERR_SYS, "out of memory");
+		goto out;
+	}
+	s->time_ns = now_ns();
+	read_drops(c, s->drops);
+	s->avail_counts = c->src->avail_counts;
+	s->avail_hists = c->src->avail_hists;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ptr = e[i].key.domain;
+		struct domain *d;
+
+		if (e[i].key.caller && e[i].key.caller != IFL_OVERFLOW_CALLER)
+			addrs[naddrs++] = e[i].key.caller;
+		if (!ptr || find_domain(doms, ndoms, ptr))
+			continue;
+		d = &doms[ndoms++];
+		d->ptr = ptr;
+		d->have_info = !bpf_map_lookup_elem(dfd, &ptr, &d->di);
+		if (d->have_info) {
+			addrs[naddrs++] = d->di.owner;
+			addrs[naddrs++] = d->di.ops;
+			addrs[naddrs++] = d->di.ops_fn;
+		}
+		if (!ifl_names_domain_id(&c->names, ptr))
+			new_domain = true;
+	}
+	/* unreadable kallsyms leaves names "unknown", it is not an error */
+	ifl_names_resolve(&c->names, addrs, naddrs);
+	if (new_domain || !c->groups.recs) {
+		ret = ifl_groups_refresh(c);
+		if (ret) {
+			ret = ifl_fail(c, IFL_ERR_SYS, "out of memory");
+			goto out;
+		}
+	}
+	learn_consumers(c, e, n, doms, ndoms);
+	number_domains(c, doms, ndoms);
+	for (size_t i = 0; i < n; i++)
+		fill_row(c, &s->rows[i], &e[i], find_domain(doms, ndoms, e[i].key.domain));
+	s->nrows = merge_rows(s->rows, n, IFL_BY_ALL);
+	*out = s;
+	s = NULL;
+out:
+	ifl_snapshot_free(s);
+	free(e);
+	free(doms);
+	free(addrs);
+	return ret;
+}
+
+static int cmp_identity(const void *a, const void *b)
+{
+	const struct ifl_row *x = a, *y = b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	return strcmp(x->caller, y->caller);
+}
+
+int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot *before,
+		       struct ifl_snapshot **out)
+{
+	struct ifl_snapshot *s = snap_new(now->nrows);
+	struct ifl_row *old = NULL;
+
+	*out = NULL;
+	if (!s)
+		return -IFL_ERR_SYS;
+	old = calloc(before->nrows ? before->nrows : 1, sizeof(*old));
+	if (!old) {
+		ifl_snapshot_free(s);
+		return -IFL_ERR_SYS;
+	}
+	memcpy(old, before->rows, before->nrows * sizeof(*old));
+	qsort(old, before->nrows, sizeof(*old), cmp_identity);
+
+	s->time_ns = now->time_ns;
+	s->interval_ns = now->time_ns - before->time_ns;
+	s->avail_counts = now->avail_counts;
+	s->avail_hists = now->avail_hists;
+	for (int d = 0; d < IFL_NR_DROPS; d++)
+		s->drops[d] = now->drops[d] >= before->drops[d] ? now->drops[d] - before->drops[d] : 0;
+	for (size_t i = 0; i < now->nrows; i++) {
+		const struct ifl_row *p = bsearch(&now->rows[i], old, before->nrows,
+						  sizeof(*old), cmp_identity);
+		struct ifl_row *r = &s->rows[s->nrows++];
+
+		*r = now->rows[i];
+		if (!p)
+			continue;
+		for (int k = 0; k < IFL_NR_COUNTS; k++)
+			r->count[k] -= p->count[k] <= r->count[k] ? p->count[k] : r->count[k];
+		for (int h = 0; h < IFL_NR_HISTS; h++)
+			for (int b = 0; b < IFL_HIST_BUCKETS; b++)
+				r->hist[h][b] -= p->hist[h][b] <= r->hist[h][b] ? p->hist[h][b] : r->hist[h][b];
+	}
+	free(old);
+	*out = s;
+	return 0;
+}
+
+int ifl_snapshot_group(const struct ifl_snapshot *src, unsigned int by, struct ifl_snapshot **out)
+{
+	struct ifl_snapshot *s = snap_new(src->nrows);
+
+	*out = NULL;
+	if (!s)
+		return -IFL_ERR_SYS;
+	s->time_ns = src->time_ns;
+	s->interval_ns = src->interval_ns;
+	s->avail_counts = src->avail_counts;
+	s->avail_hists = src->avail_hists;
+	memcpy(s->drops, src->drops, sizeof(s->drops));
+	memcpy(s->rows, src->rows, src->nrows * sizeof(*s->rows));
+	for (size_t i = 0; i < src->nrows; i++) {
+		struct ifl_row *r = &s->rows[i];
+
+		if (!(by & IFL_BY_DOMAIN))
+			r->domain = 0;
+		if (!(by & IFL_BY_DRIVER))
+			snprintf(r->driver, sizeof(r->driver), "*");
+		if (!(by & IFL_BY_TYPE))
+			snprintf(r->domain_type, sizeof(r->domain_type), "*");
+		if (!(by & IFL_BY_CONSUMER))
+			snprintf(r->consumer, sizeof(r->consumer), "*");
+		if (!(by & IFL_BY_DEVICE))
+			snprintf(r->device, sizeof(r->device), "*");
+		if (!(by & IFL_BY_CALLER))
+			snprintf(r->caller, sizeof(r->caller), "*");
+	}
+	s->nrows = merge_rows(s->rows, src->nrows, by);
+	*out = s;
+	return 0;
+}

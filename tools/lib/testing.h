@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * For tests and benchmarks only: drive the collector's raw_tp programs with
+ * BPF_PROG_TEST_RUN and seed its domain cache, on a kernel that need not
+ * have the events (open with no_attach, skip_env_checks, IFL_PROG_RAW_TP).
+ */
+#ifndef IFL_TESTING_H
+#define IFL_TESTING_H
+
+#include "collector.h"
+
+/*
+ * Run the program of an event once with args[] as the tracepoint's
+ * arguments (the u64 array a raw_tp program sees), on CPU cpu (-1: any).
+ */
+int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
+		 unsigned int nargs, int cpu);
+/* Seed the per-domain cache (fake domain pointers cannot be read). */
+int ifl_test_set_domain(struct ifl_collector *c, uint64_t domain,
+			const struct ifl_domain_info *di);
+/*
+ * One counter of a (domain, caller) key as each CPU holds it, before the
+ * library merges them: out[cpu] for up to max CPUs; returns how many.
+ */
+int ifl_test_percpu_count(struct ifl_collector *c, uint64_t domain, uint64_t caller,
+			  enum ifl_count count, uint64_t *out, int max);
+/* The fd of an event's program, for BPF_PROG_TEST_RUN loops. */
+int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev);
+
+#endif
