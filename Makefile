@@ -53,7 +53,7 @@ TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)
 
-.PHONY: all build sanitize deps kernels check check-host check-vm patches-check demo clean distclean help
+.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo clean distclean help
 
 all: deps build
 
@@ -65,6 +65,7 @@ help:
 	@echo "make sanitize    the library and test programs under ASan/UBSan (.output/san/)"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
+	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 	@echo "V=1 shows the commands"
 
@@ -137,6 +138,13 @@ check-vm: deps kernels
 
 patches-check: deps
 	$(Q)scripts/patches-check $(BASES)
+
+# Performance figures (docs/performance.md): the collector's handler cost
+# beside an empty program, and the series' cost with its events disabled
+# (dma_map_benchmark, pristine vs patched, interleaved runs in the VM).
+bench: deps kernels build
+	$(Q)$(OUTPUT)/tests/bench-handlers
+	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 demo: deps
 	$(Q)scripts/demo

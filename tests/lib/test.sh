@@ -7,6 +7,18 @@ ok() { echo "ok $TEST_NAME: $*"; }
 notok() { echo "not ok $TEST_NAME: $*"; }
 skip() { echo "skip $TEST_NAME: $*"; }
 
+# probe_bytes BASE CONSUMER: what a consumer maps (and unmaps) of its own
+# accord when a test program attaches a domain.  On 6.12, VFIO type1 probes
+# each new domain for fine-grained superpages (vfio_iommu_type1.c
+# vfio_test_domain_fgsp: maps 2 pages, unmaps them one by one); 7.2 has no
+# such probe.
+probe_bytes() {
+	case $1:$2 in
+	v6.12:vfio) echo 8192 ;;
+	*) echo 0 ;;
+	esac
+}
+
 # has_series: whether $BASE has a patch series (tests of its events need it).
 has_series() { [ -s "$TOP/kernel-patches/$BASE/series" ]; }
 

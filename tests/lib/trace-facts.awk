@@ -20,7 +20,9 @@ function consumer(c) {
 	if (c ~ /\[iommu_gather_test\]/) return "testmod"
 	if (c ~ /iommu_dma|dma_iommu/) return "dma"
 	if (c ~ /vfio/) return "vfio"
-	if (c ~ /iommufd|iopt_/) return "iommufd"
+	# iommufd's callers of the IOMMU API live in drivers/iommu/iommufd/
+	# (pages.c: batch_to_domain, batch_iommu_map_small, ...).
+	if (c ~ /iommufd|iopt_|^batch_/) return "iommufd"
 	return "other"
 }
 function hex(s,   n, i, c) {
@@ -52,7 +54,13 @@ function hex(s,   n, i, c) {
 	# block layer's dma_iova_link path) leave their own caller's address.
 	if ("domain_type" in f) dma_api[f["domain"]] = int(hex(f["domain_type"]) / 2) % 2
 	cons = consumer(f["caller"])
+	bycaller[ev "_" cons]++
 	if (cons == "other" && dma_api[f["domain"]] == 1) cons = "dma"
+	# A sync forced inside the IOMMU driver (the gather helpers inlined into
+	# its unmap_pages) belongs to the consumer whose gather it is: the one
+	# the domain's other events name.  The collector counts it the same way.
+	if (cons != "other" && f["domain"] != "") dom_cons[f["domain"]] = cons
+	else if (cons == "other" && (f["domain"] in dom_cons)) cons = dom_cons[f["domain"]]
 	if (cons == "testmod") testdom = f["domain"]
 	count[ev]++
 	bycons[ev "_" cons]++
@@ -91,6 +99,8 @@ function hex(s,   n, i, c) {
 END {
 	for (e in count) printf "n_%s=%d\n", e, count[e]
 	for (k in bycons) printf "n_%s=%d\n", k, bycons[k]
+	# By the caller's own symbol alone, before the domain rules.
+	for (k in bycaller) printf "ncaller_%s=%d\n", k, bycaller[k]
 	for (c in map_bytes) printf "map_bytes_%s=%d\n", c, map_bytes[c]
 	for (c in unmap_bytes) printf "unmap_bytes_%s=%d\n", c, unmap_bytes[c]
 	for (r in forced) printf "forced_%s=%d\n", r, forced[r]

@@ -98,7 +98,7 @@ for iommu in amd intel virtio; do
 	if [ "$want" = unknown ]; then notok "$n: no expectation recorded for $BASE"; continue; fi
 	if trace $n --iommu $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh e1000e) && echo "$b" >/sys/bus/pci/drivers/e1000e/unbind && insmod "$1" bdf=$b' _ "$kmod"; then
 		fd=$(f testdom_forced_disjoint $n) fp=$(f testdom_forced_pgsize $n)
-		sa=$(f testdom_syncs $n) st=$(f n_iotlb_sync_testmod $n)
+		sa=$(f testdom_syncs $n) st=$(f ncaller_iotlb_sync_testmod $n)
 		check "$n: $want syncs forced by disjoint ranges, none by page size (got $fd, $fp)" [ "$fd" = "$want" -a "$fp" = 0 ]
 		check "$n: $((want + 1)) syncs on the module's domain, 1 called by the module itself (got $sa, $st)" \
 			[ "$sa" = $((want + 1)) -a "$st" = 1 ]
@@ -107,13 +107,14 @@ done
 
 # --- VFIO type1 and iommufd consumers ------------------------------------------
 CHUNKS=8 CHUNK=65536
+
 for iommu in intel virtio; do
 	n=$iommu-vfio
 	if trace $n --iommu $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh vfio-pci) &&
 		"$1/vfio-map" "$b" 8 65536 65536 && "$1/iommufd-map" "$b" 8 65536 65536' _ "$tools"; then
-		want=$((CHUNKS * CHUNK))
 		for c in vfio iommufd; do
-			check "$n: $c's maps $(f map_bytes_$c $n) B and unmaps $(f unmap_bytes_$c $n) B are the program's $want B" \
+			want=$((CHUNKS * CHUNK + $(probe_bytes "$BASE" $c)))
+			check "$n: $c's maps $(f map_bytes_$c $n) B and unmaps $(f unmap_bytes_$c $n) B are the program's $((CHUNKS * CHUNK)) B + the consumer's own probe" \
 				[ "$(f map_bytes_$c $n)" = $want -a "$(f unmap_bytes_$c $n)" = $want ]
 			check "$n: $c's syncs carry a $c caller ($(f n_iotlb_sync_$c $n))" [ "$(f n_iotlb_sync_$c $n)" -ge 1 ]
 		done
