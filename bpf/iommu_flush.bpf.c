@@ -344,6 +344,7 @@ static __always_inline void on_map(__u64 size, __u64 domain, __u64 caller)
 		return;
 	s->count[IFL_C_MAP]++;
 	s->count[IFL_C_MAP_BYTES] += size;
+	hist_add(s, IFL_H_MAP_SIZE, size);
 }
 
 /* Loose unmaps that no sync will cover: count them as unsynced. */
@@ -366,6 +367,7 @@ static __always_inline void on_unmap(__u64 unmapped, __u64 domain, __u64 caller)
 		return;
 	s->count[IFL_C_UNMAP]++;
 	s->count[IFL_C_UNMAP_BYTES] += unmapped;
+	hist_add(s, IFL_H_UNMAP_SIZE, unmapped);
 	/*
 	 * The range-adds of this unmap came just before it on this CPU.  A
 	 * driver that does not gather gets one range added by iommu.c for the

@@ -87,6 +87,8 @@ enum ifl_hist {
 	IFL_H_UNMAPS_PER_SYNC,	/* unmaps each sync / fq flush covered */
 	IFL_H_SYNC_NS,		/* iotlb_sync and flush_iotlb_all durations */
 	IFL_H_STALE_NS,		/* per queued IOVA: dma_fq_queue -> its dma_fq_flush */
+	IFL_H_MAP_SIZE,		/* bytes of each iommu:map */
+	IFL_H_UNMAP_SIZE,	/* bytes of each iommu:unmap (unmapped_size) */
 	IFL_NR_HISTS
 };
 

@@ -2,13 +2,14 @@
 # log2 histograms (hist), kallsyms naming against a fake kallsyms (names),
 # the BPF programs' raw_tp twins driven with BPF_PROG_TEST_RUN in crafted
 # event sequences, asserted through the library's snapshots (collector),
-# and ifl_open()'s one-line refusals (errors).  Each program runs as built,
+# ifl_open()'s one-line refusals (errors), and every other tests/unit/test-*.c.  Each program runs as built,
 # one line per assertion, then again under ASan/UBSan (make sanitize),
 # where any sanitizer report or failed assertion fails it.
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build sanitize >&2 || { notok "make build sanitize failed"; exit 1; }
 export TOP ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for t in hist names collector errors; do
+for src in "$TOP"/tests/unit/test-*.c; do
+	t=${src##*/test-}; t=${t%.c}
 	rc=0
 	(cd "$TOP" && ".output/tests/test-$t") >"$TMP/$t" 2>"$TMP/$t.err" || rc=$?
 	cat "$TMP/$t.err" >&2

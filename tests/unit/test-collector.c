@@ -278,6 +278,11 @@ int main(void)
 	      "maps run on CPU 0 (%llu) and CPU %d (%llu) merge into 7, %llu bytes",
 	      (unsigned long long)percpu[0], cpu_b, (unsigned long long)percpu[1],
 	      (unsigned long long)cnt(r, IFL_C_MAP_BYTES));
+	/* 4096 B is in the bucket of 4096..8191, 8192 B in the next one */
+	CHECK(r && r->hist[IFL_H_MAP_SIZE][ifl_bucket(4096)] == 3 &&
+	      r->hist[IFL_H_MAP_SIZE][ifl_bucket(8192)] == 4 &&
+	      ifl_hist_total(r->hist[IFL_H_MAP_SIZE]) == 7,
+	      "map sizes land in their log2 buckets: 3 of 4 KiB, 4 of 8 KiB");
 	ifl_snapshot_free(s);
 
 	/* --- lazy: flush queue, stale window, a queued gather --- */

@@ -53,6 +53,8 @@ static const char *const hist_names[] = {
 	[IFL_H_UNMAPS_PER_SYNC] = "unmaps_per_sync",
 	[IFL_H_SYNC_NS] = "sync_ns",
 	[IFL_H_STALE_NS] = "stale_ns",
+	[IFL_H_MAP_SIZE] = "map_size",
+	[IFL_H_UNMAP_SIZE] = "unmap_size",
 };
 _Static_assert(sizeof(hist_names) / sizeof(hist_names[0]) == IFL_NR_HISTS, "a name per hist");
 
