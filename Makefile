@@ -34,9 +34,12 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
-USER_CFLAGS := -std=c11 $(WARN) -Iinclude -Itools/lib -I$(OUTPUT) -MMD -MP
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+USER_CFLAGS := -std=c11 $(WARN) -Iinclude -Itools/lib -I$(OUTPUT) $(JSON_CFLAGS) -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm
+LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm \
+	$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 # BPF_PROG() passes every tracepoint argument, used or not: -Wno-unused-parameter
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
@@ -52,8 +55,14 @@ LIB_SAN := $(OUTPUT)/san/libiommuflush.a
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)
+# The tools: one executable per tools/*.c, on the library; they only present.
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
+TOOLS := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/bin/%)
+TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
+MANPAGES := $(sort $(wildcard docs/*.8))
+PREFIX ?= /usr/local
 
-.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo clean distclean help
+.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo install clean distclean help
 
 all: deps build
 
@@ -66,14 +75,15 @@ help:
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
+	@echo "make install    the tools and man pages into DESTDIR/PREFIX (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 	@echo "V=1 shows the commands"
 
-build: $(LIB) $(TEST_BINS)
+build: $(LIB) $(TEST_BINS) $(TOOLS)
 
-sanitize: $(LIB_SAN) $(TEST_SAN_BINS)
+sanitize: $(LIB_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 
-$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests:
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
 	$(Q)mkdir -p $@
 
 $(BPF_OBJ): bpf/iommu_flush.bpf.c bpf/iommu_kernel.h include/iommu_flush.h | $(OUTPUT)
@@ -109,7 +119,21 @@ $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_SAN) | $(OUTPUT)/san/tests
 	$(call msg,CCLD-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $< $(LIB_SAN) $(LDLIBS) -o $@
 
--include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/san/lib/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
+$(OUTPUT)/bin/%: tools/%.c $(LIB) | $(OUTPUT)/bin
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIB) $(LDLIBS) $(CURSES_LIBS) -o $@
+
+$(OUTPUT)/san/bin/%: tools/%.c $(LIB_SAN) | $(OUTPUT)/san/bin
+	$(call msg,CCLD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $< $(LIB_SAN) $(LDLIBS) $(CURSES_LIBS) -o $@
+
+# PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man pages.
+install: build
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/)
+	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
+
+-include $(wildcard $(OUTPUT)/bin/*.d $(OUTPUT)/san/bin/*.d  $(OUTPUT)/lib/*.d $(OUTPUT)/san/lib/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
 
 # ---- packages, kernels, tests ------------------------------------------------
 
