@@ -32,10 +32,19 @@ check() {
 fact() { sed -n "s/^$1=//p" "$2" | tail -n 1; }
 
 # vm OUTFILE [vm-run options] -- CMD...: run CMD in a VM of $BASE, its stdout
-# into OUTFILE (stderr to the log); returns vm-run's status.
+# into OUTFILE, its stderr to the log and to OUTFILE.err; returns vm-run's
+# status.  After a failure, vm_why OUTFILE says why in a few words.
 vm() {
-	local out=$1; shift
-	"$TOP/scripts/vm-run" --base "$BASE" "$@" >"$out"
+	local out=$1 rc=0; shift
+	"$TOP/scripts/vm-run" --base "$BASE" "$@" >"$out" 2> >(tee "$out.err" >&2) || rc=$?
+	wait $! 2>/dev/null
+	VM_RC=$rc
+	return $rc
+}
+vm_why() {
+	local line
+	line=$(grep -a '^vm-run: ' "$1.err" 2>/dev/null | grep -v 'booting\|cache hit' | tail -n 1)
+	echo "vm-run exit $VM_RC${line:+: ${line#vm-run: }}"
 }
 
 TMP=$(mktemp -d)

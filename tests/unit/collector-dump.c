@@ -15,11 +15,58 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "collector.h"
+
+/*
+ * --floor: an empty raw_tp program on each event of the series, attached
+ * beside the collector's, so that kernel.bpf_stats gives the cost of a
+ * program that does nothing on the same hook in the same window: the floor
+ * the handlers' cost is set against (docs/performance.md).
+ */
+static const char *const floor_events[] = {
+	"map", "unmap", "iotlb_gather_add", "iotlb_sync", "flush_iotlb_all",
+	"sync_map", "dma_fq_queue", "dma_fq_flush",
+};
+#define NR_FLOOR (sizeof(floor_events) / sizeof(floor_events[0]))
+
+static int floor_attach(int *prog_fd)
+{
+	const struct bpf_insn empty[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+
+	for (size_t i = 0; i < NR_FLOOR; i++) {
+		int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "floor", "GPL", empty, 2, NULL);
+
+		if (fd < 0 || bpf_raw_tracepoint_open(floor_events[i], fd) < 0) {
+			fprintf(stderr, "collector-dump: empty program on %s: %s\n",
+				floor_events[i], strerror(errno));
+			return -1;
+		}
+		prog_fd[i] = fd;
+	}
+	return 0;
+}
+
+static void floor_print(const int *prog_fd)
+{
+	for (size_t i = 0; i < NR_FLOOR; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (prog_fd[i] < 0 || bpf_obj_get_info_by_fd(prog_fd[i], &info, &len))
+			continue;
+		printf("floor_prog_%s=%llu %llu\n", floor_events[i],
+		       (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+	}
+}
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: collector-dump [--raw-tp|--tp-btf] [--max-keys N] [--stats] [--rows]\n"
+	fprintf(f, "usage: collector-dump [--raw-tp|--tp-btf] [--max-keys N] [--stats [--floor]] [--rows]\n"
 		   "                      [--source NAME] [--verbose] -- CMD [ARG...]\n"
 		   "       collector-dump --check      open the collector and say whether it works\n");
 }
@@ -74,6 +121,7 @@ int main(int argc, char **argv)
 		{ "tp-btf", no_argument, NULL, 'b' },
 		{ "max-keys", required_argument, NULL, 'k' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "floor", no_argument, NULL, 'F' },
 		{ "rows", no_argument, NULL, 'R' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -84,7 +132,8 @@ int main(int argc, char **argv)
 	struct ifl_opts o = { 0 };
 	struct ifl_collector *c;
 	struct ifl_snapshot *a = NULL, *b = NULL, *d = NULL, *tot = NULL, *cons = NULL;
-	bool stats = false, rows = false, check = false;
+	bool stats = false, rows = false, check = false, with_floor = false;
+	int floor_fd[NR_FLOOR];
 	char err[256];
 	int opt, ret, status = 0;
 	pid_t pid;
@@ -95,6 +144,7 @@ int main(int argc, char **argv)
 		case 'b': o.mode = IFL_PROG_TP_BTF; break;
 		case 'k': o.max_keys = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 's': stats = true; break;
+		case 'F': with_floor = true; break;
 		case 'R': rows = true; break;
 		case 'S': o.source = optarg; break;
 		case 'v': o.verbose = true; break;
@@ -119,6 +169,12 @@ int main(int argc, char **argv)
 	}
 	if (stats && ifl_enable_prog_stats(c))
 		fprintf(stderr, "collector-dump: %s\n", ifl_errmsg(c));
+	for (size_t i = 0; i < NR_FLOOR; i++)
+		floor_fd[i] = -1;
+	if (with_floor && floor_attach(floor_fd)) {
+		ifl_close(c);
+		return 3;
+	}
 	if (ifl_snapshot_take(c, &a)) {
 		fprintf(stderr, "collector-dump: %s\n", ifl_errmsg(c));
 		ifl_close(c);
@@ -174,6 +230,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			printf("col_prog_%s=%llu %llu\n", ps[i].name, (unsigned long long)ps[i].run_cnt,
 			       (unsigned long long)ps[i].run_time_ns);
+		if (with_floor)
+			floor_print(floor_fd);
 	}
 out:
 	ifl_snapshot_free(cons);

@@ -14,7 +14,7 @@
 # - the rows name the IOMMU driver and the NVMe's PCI address.
 # dd on the NVMe under intel-iommu (tp_btf programs) and virtio-iommu (their
 # raw_tp twins), strict and lazy; forced syncs of the gather test module
-# (amd-iommu); a VFIO consumer.  On a base without the
+# (amd-iommu); a VFIO consumer; dma_map_benchmark.  On a base without the
 # series the collector must refuse with its one-line error naming it.
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
@@ -43,9 +43,9 @@ run() {
 	while [ "$1" != -- ]; do vopts+=("$1"); shift; done
 	shift
 	mkdir -p "$res"
-	if ! "$TOP/scripts/vm-run" --base "$BASE" --results "$res" "${vopts[@]}" -- \
-		"$dump" --rows --stats "${dopts[@]}" -- tests/guest/trace-iommu.sh "$@" >"$TMP/$name.facts"; then
-		notok "$name: the VM run failed"; return 1
+	if ! vm "$TMP/$name.facts" --results "$res" "${vopts[@]}" -- \
+		"$dump" --rows --stats "${dopts[@]}" -- tests/guest/trace-iommu.sh "$@"; then
+		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
 	fi
 	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
 	echo "== $name"; cat "$TMP/$name.facts"
@@ -153,3 +153,28 @@ if run $n -- --iommu intel -- bash -c 'b=$(scripts/guest/bind-nic.sh vfio-pci) &
 	check "$n: vfio's rows name the e1000e's device" \
 		bash -c 'grep "^col_row=.*|vfio|" "$1" | grep -qv "|vfio|-|"' _ "$TMP/$n.facts"
 fi
+
+# dma_map_benchmark (tests/guest/dma-map-bench.sh: one thread maps and
+# unmaps a page through the DMA API for 1 s) on the e1000e: a consumer that
+# is dma-iommu on a device other than the NVMe.  Lazy under intel-iommu, the
+# raw_tp twins in strict mode under virtio-iommu, where every sync must cover
+# the benchmark's one unmap.
+for iommu in intel virtio; do
+	n=$iommu-dmabench vopt=() popt=(--tp-btf) type=DMA-FQ
+	[ $iommu = virtio ] && vopt=(--strict) popt=(--raw-tp) type=DMA
+	if run $n "${popt[@]}" -- --iommu $iommu "${vopt[@]}" -- tests/guest/dma-map-bench.sh "$tools/dma_map_benchmark" 1; then
+		compare $n dma-iommu dma
+		nvme=$(f nvme_bdf $n)
+		rows=$(grep "^col_row=[0-9]*|$iommu-iommu|$type|dma-iommu|0000:" "$TMP/$n.facts" | grep -v "|$nvme|")
+		check "$n: a $type row names the benchmark's device, not the NVMe $nvme: ${rows:-none}" [ -n "$rows" ]
+		if [ $iommu = virtio ]; then
+			h=$(f col_cons_dma-iommu_hist_unmaps_per_sync $n) s=$(f col_n_sync $n)
+			check "$n: strict: each of the $s syncs covered exactly 1 unmap (histogram $h)" \
+				[ "$h" = "1:$s" -a "$s" -ge 100 ]
+		else
+			fl=$(f col_n_fq_flush $n) en=$(f col_n_fq_flush_entries $n)
+			check "$n: lazy: $fl flush-queue flushes cover $en unmaps, many each" \
+				[ "$fl" -ge 1 -a $((en / fl)) -ge 4 ]
+		fi
+	fi
+done

@@ -11,7 +11,7 @@ for mode in lazy strict; do
 	[ $mode = strict ] && opts+=(--strict)
 	out="$TMP/$mode"
 	if ! vm "$out" "${opts[@]}" -- tests/guest/dma-map-bench.sh "$tools/dma_map_benchmark"; then
-		notok "$mode: the VM run failed"; continue
+		notok "$mode: the VM run failed ($(vm_why "$out"))"; continue
 	fi
 	cat "$out"
 	drv=$(fact bound_driver "$out") m=$(fact map_us "$out") u=$(fact unmap_us "$out")

@@ -27,9 +27,8 @@ trace() {
 	local opts=()
 	while [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
-	if ! "$TOP/scripts/vm-run" --base "$BASE" --results "$res" "${opts[@]}" -- \
-		tests/guest/trace-iommu.sh "$@" >"$TMP/$name.facts"; then
-		notok "$name: the VM run failed"; return 1
+	if ! vm "$TMP/$name.facts" --results "$res" "${opts[@]}" -- tests/guest/trace-iommu.sh "$@"; then
+		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
 	fi
 	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
 	echo "== $name"; cat "$TMP/$name.facts"

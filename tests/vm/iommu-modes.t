@@ -18,7 +18,7 @@ for iommu in intel virtio amd; do
 		out="$TMP/$iommu-$mode"
 		if ! vm "$out" "${opts[@]}" -- bash -c \
 			"tests/guest/iommu-facts.sh && tests/guest/dd-iommu-events.sh $BS $COUNT"; then
-			notok "$n: the VM run failed"; continue
+			notok "$n: the VM run failed ($(vm_why "$out"))"; continue
 		fi
 		cat "$out"
 
