@@ -164,10 +164,12 @@ patches-check: deps
 	$(Q)scripts/patches-check $(BASES)
 
 # Performance figures (docs/performance.md): the collector's handler cost
-# beside an empty program, and the series' cost with its events disabled
-# (dma_map_benchmark, pristine vs patched, interleaved runs in the VM).
+# beside an empty program (host test runs, then the real hooks in the VM),
+# and the series' cost with its events disabled (dma_map_benchmark,
+# pristine vs patched, interleaved runs in the VM).
 bench: deps kernels build
 	$(Q)$(OUTPUT)/tests/bench-handlers
+	$(Q)scripts/bench-handlers-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 demo: deps
