@@ -7,6 +7,7 @@ BIN=$1 SECS=${2:-1}
 bdf=$("$(dirname "$0")/../../scripts/guest/bind-nic.sh" dma_map_benchmark)
 d=/sys/bus/pci/devices/$bdf
 drv=$(readlink "$d/driver"); echo "bound_driver=${drv##*/}"
+echo "group_type=$(cat "$d/iommu_group/type")"
 "$BIN" -t 1 -s "$SECS" -g 1 >/tmp/bench.out
 cat /tmp/bench.out >&2
 echo "map_us=$(sed -n 's/^average map latency(us):\([0-9.]*\).*/\1/p' /tmp/bench.out)"
