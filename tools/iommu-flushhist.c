@@ -169,7 +169,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, (char *)TOOL);
 		exit(0);
 	case ARGP_KEY_ARG:
-		/* the rest, as given: the command's own options are not ours */
+		/* getopt has moved the non-options last and stops at "--": the rest is
+		 * the command (its own options after "--" are not ours) or the files */
 		env.args = state->argv + state->next - 1;
 		env.nargs = state->argc - state->next + 1;
 		state->next = state->argc;
@@ -482,7 +483,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	/* one line per usage error, ours: argp's own messages take two */
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL)) {
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL)) {
 		if (!env.reported)
 			fprintf(stderr, TOOL ": bad arguments (see --help)\n");
 		return EXIT_USAGE;

@@ -126,32 +126,29 @@ static void counts_text(const struct ifl_snapshot *s, const struct ifl_row *r, c
 }
 
 static const char estimates_note[] =
-	"percentiles: interpolated in log2 buckets; means: exact for sizes and\n"
-	"sync durations, else from bucket midpoints\n";
+	"percentiles interpolated in log2 buckets unless exact, means exact for\n"
+	"sizes and sync durations, else from bucket midpoints (see the man page)\n";
 
-static void duration_text(uint64_t ns, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.2f s", (double)ns / 1e9);
-}
-
-static void workload_text(const struct ifl_dump_meta *m, char *buf, size_t len)
+/* "1.16 s", and the command's exit status when there was one */
+static void duration_text(const struct ifl_dump_meta *m, char *buf, size_t len)
 {
 	if (m->exit_status >= 0)
-		snprintf(buf, len, "%s (exit %d)", m->workload, m->exit_status);
+		snprintf(buf, len, "%.2f s, exit status %d", (double)m->duration_ns / 1e9,
+			 m->exit_status);
 	else
-		snprintf(buf, len, "%s", m->workload);
+		snprintf(buf, len, "%.2f s", (double)m->duration_ns / 1e9);
 }
 
 /*
- * The exact mean where counters hold the histogram's sum: sizes from the
- * bytes mapped and unmapped, sync durations from their total time.  Only
- * when the sample counts agree; else -1, and the text estimates from the
- * buckets (log2 buckets put every 4 KiB map at 6 KiB).
+ * The exact sum of a histogram's samples where counters hold it: sizes
+ * from the bytes mapped and unmapped, sync durations from their total
+ * time; only when the sample counts agree.  false: not known.
  */
-static double exact_mean(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h)
+static bool exact_sum(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
+		      uint64_t *sum)
 {
 	enum ifl_count n1, sum1, n2 = IFL_NR_COUNTS, sum2 = IFL_NR_COUNTS;
-	uint64_t n, sum;
+	uint64_t n;
 
 	switch (h) {
 	case IFL_H_MAP_SIZE:
@@ -164,16 +161,89 @@ static double exact_mean(const struct ifl_snapshot *s, const struct ifl_row *r, 
 		n1 = IFL_C_SYNC, sum1 = IFL_C_SYNC_NS, n2 = IFL_C_FLUSH_ALL, sum2 = IFL_C_FLUSH_ALL_NS;
 		break;
 	default:
-		return -1;
+		return false;
 	}
 	if (!ifl_count_available(s, n1) || !ifl_count_available(s, sum1) ||
 	    (n2 < IFL_NR_COUNTS && (!ifl_count_available(s, n2) || !ifl_count_available(s, sum2))))
-		return -1;
+		return false;
+	/* dump.c bounds each figure's sum over all rows below 2^63: no overflow */
 	n = r->count[n1] + (n2 < IFL_NR_COUNTS ? r->count[n2] : 0);
-	sum = r->count[sum1] + (sum2 < IFL_NR_COUNTS ? r->count[sum2] : 0);
-	if (!n || n != ifl_hist_total(r->hist[h]))
-		return -1;
-	return (double)sum / (double)n;
+	*sum = r->count[sum1] + (sum2 < IFL_NR_COUNTS ? r->count[sum2] : 0);
+	return n && n == ifl_hist_total(r->hist[h]);
+}
+
+/* The low end of the bucket holding the sample of rank ceil(p * n). */
+static double low_end_percentile(const uint64_t *h, double p)
+{
+	uint64_t n = ifl_hist_total(h), seen = 0;
+	double rank = p * (double)n;
+
+	for (unsigned int b = 0; b < IFL_HIST_BUCKETS; b++) {
+		seen += h[b];
+		if (h[b] && (double)seen >= rank)
+			return (double)ifl_hist_lo(b);
+	}
+	return -1;
+}
+
+/*
+ * Strict mode's pages per sync: when every sync covered exactly one unmap
+ * (all in bucket 1, which holds only the value 1) and every unmap was
+ * synced, each sync's pages are its unmap's size >> 12, so their sum is at
+ * most the bytes unmapped >> 12: an upper bound, which is all the low-end
+ * rule below needs (the sum of the samples cannot be below the sum of
+ * their buckets' low ends; equal to a bound above it, it is exact).
+ */
+static bool one_unmap_per_sync(const struct ifl_snapshot *s, const struct ifl_row *r,
+			       uint64_t *bound)
+{
+	const uint64_t *ups = r->hist[IFL_H_UNMAPS_PER_SYNC];
+	uint64_t n = ifl_hist_total(r->hist[IFL_H_PAGES_PER_SYNC]);
+
+	if (!ifl_hist_available(s, IFL_H_UNMAPS_PER_SYNC) ||
+	    !ifl_count_available(s, IFL_C_UNMAP) || !ifl_count_available(s, IFL_C_UNMAP_BYTES) ||
+	    !ifl_count_available(s, IFL_C_UNMAP_UNSYNCED) || r->count[IFL_C_UNMAP_UNSYNCED])
+		return false;
+	if (!n || ups[1] != n || ifl_hist_total(ups) != n || r->count[IFL_C_UNMAP] != n)
+		return false;
+	*bound = r->count[IFL_C_UNMAP_BYTES] >> IFL_PAGE_SHIFT;
+	return true;
+}
+
+/*
+ * The statistics of one histogram, exact where counters allow: the mean
+ * from the exact sum; and when that sum equals the sum of the samples'
+ * bucket low ends, every sample sits at its bucket's low end (none can be
+ * below it), so the percentiles are those low ends; a single sample is
+ * the sum.  That is the usual
+ * case of sizes (4 KiB, 64 KiB, 2 MiB), which interpolation would put at
+ * 6 KiB, 96 KiB, 3 MiB, and of strict mode's pages per sync.
+ */
+static void row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
+		      struct ifl_text_stats *st)
+{
+	const uint64_t *hist = r->hist[h];
+	double lows = 0;
+	uint64_t sum;
+	bool exact = exact_sum(s, r, h, &sum);
+
+	ifl_text_stats_of(hist, st);
+	if (!exact && !(h == IFL_H_PAGES_PER_SYNC && one_unmap_per_sync(s, r, &sum)))
+		return;
+	if (exact)
+		st->mean = (double)sum / (double)st->count;
+	if (exact && st->count == 1) {	/* the one sample is the sum */
+		st->p50 = st->p90 = st->p99 = st->mean;
+		return;
+	}
+	for (unsigned int b = 0; b < IFL_HIST_BUCKETS; b++)
+		lows += (double)hist[b] * (double)ifl_hist_lo(b);
+	if (lows != (double)sum)
+		return;
+	st->mean = lows / (double)st->count;
+	st->p50 = low_end_percentile(hist, 0.50);
+	st->p90 = low_end_percentile(hist, 0.90);
+	st->p99 = low_end_percentile(hist, 0.99);
 }
 
 /* Does a row have anything to show?  Rows of other activity stay out. */
@@ -209,9 +279,8 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 	ifl_text_wrap(f, "kernel:   ", buf, 10);
 	ifl_text_wrap(f, "iommu:    ", m->iommu, 10);
 	ifl_text_wrap(f, "mode:     ", m->mode, 10);
-	workload_text(m, buf, sizeof(buf));
-	ifl_text_wrap(f, "workload: ", buf, 10);
-	duration_text(m->duration_ns, buf, sizeof(buf));
+	ifl_text_wrap(f, "workload: ", m->workload, 10);
+	duration_text(m, buf, sizeof(buf));
 	ifl_text_wrap(f, "duration: ", buf, 10);
 	if (tot->nrows) {
 		counts_text(tot, &tot->rows[0], buf, sizeof(buf));
@@ -244,7 +313,10 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 			if (!((o->metrics >> h) & 1))
 				continue;
 			fputc('\n', f);
-			ifl_text_hist(f, h, r->hist[h], ifl_hist_available(g, h), exact_mean(g, r, h));
+			struct ifl_text_stats st;
+
+			row_stats(g, r, h, &st);
+			ifl_text_hist(f, h, r->hist[h], ifl_hist_available(g, h), &st);
 		}
 	}
 	if (!shown)
@@ -260,11 +332,10 @@ static void side_header(FILE *f, const char *tag, const char *name, const struct
 	char buf[1024], dur[32];
 
 	ifl_text_wrap(f, tag, name, 3);
-	duration_text(m->duration_ns, dur, sizeof(dur));
+	duration_text(m, dur, sizeof(dur));
 	snprintf(buf, sizeof(buf), "kernel %s, %s %s, %s", m->kernel, m->drivers, m->mode, dur);
 	ifl_text_wrap(f, "   ", buf, 3);
-	workload_text(m, buf, sizeof(buf));
-	ifl_text_wrap(f, "   ", buf, 5);
+	ifl_text_wrap(f, "   ", m->workload, 5);
 }
 
 static const struct ifl_row *find_row(const struct ifl_snapshot *s, unsigned int by,
@@ -287,8 +358,7 @@ static void compare_group(FILE *f, const char *label, const struct ifl_snapshot 
 	fputc('\n', f);
 	ifl_text_rule(f, label);
 	for (int h = 0; h < IFL_NR_HISTS; h++) {
-		const uint64_t *ha = ra ? ra->hist[h] : NULL, *hb = rb ? rb->hist[h] : NULL;
-		double ma = ra ? exact_mean(ga, ra, h) : -1, mb = rb ? exact_mean(gb, rb, h) : -1;
+		struct ifl_text_stats sa, sb;
 
 		if (!((metrics >> h) & 1))
 			continue;
@@ -298,9 +368,13 @@ static void compare_group(FILE *f, const char *label, const struct ifl_snapshot 
 			continue;
 		}
 		ifl_text_compare_head(f, h);
-		ifl_text_compare_side(f, "A", ha, ma);
-		ifl_text_compare_side(f, "B", hb, mb);
-		ifl_text_compare_ratio(f, ha, ma, hb, mb);
+		if (ra)
+			row_stats(ga, ra, h, &sa);
+		if (rb)
+			row_stats(gb, rb, h, &sb);
+		ifl_text_compare_side(f, "A", ra ? &sa : NULL);
+		ifl_text_compare_side(f, "B", rb ? &sb : NULL);
+		ifl_text_compare_ratio(f, ra ? &sa : NULL, rb ? &sb : NULL);
 	}
 }
 

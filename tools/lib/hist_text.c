@@ -97,25 +97,31 @@ static void bound(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-static double mean_of(const uint64_t *h, double mean)
+void ifl_text_stats_of(const uint64_t *hist, struct ifl_text_stats *st)
 {
-	return mean >= 0 && ifl_hist_total(h) ? mean : ifl_hist_mean(h);
+	st->count = ifl_hist_total(hist);
+	st->mean = ifl_hist_mean(hist);
+	st->p50 = ifl_hist_percentile(hist, 0.50);
+	st->p90 = ifl_hist_percentile(hist, 0.90);
+	st->p99 = ifl_hist_percentile(hist, 0.99);
 }
 
-static void stats_line(FILE *f, const uint64_t *h, double exact_mean)
+static void stats_line(FILE *f, const struct ifl_text_stats *st)
 {
 	char n[16], mean[16], p50[16], p90[16], p99[16];
 
-	ifl_text_count(n, sizeof(n), ifl_hist_total(h));
-	ifl_text_num(mean, sizeof(mean), mean_of(h, exact_mean));
-	ifl_text_num(p50, sizeof(p50), ifl_hist_percentile(h, 0.50));
-	ifl_text_num(p90, sizeof(p90), ifl_hist_percentile(h, 0.90));
-	ifl_text_num(p99, sizeof(p99), ifl_hist_percentile(h, 0.99));
+	ifl_text_count(n, sizeof(n), st->count);
+	ifl_text_num(mean, sizeof(mean), st->mean);
+	ifl_text_num(p50, sizeof(p50), st->p50);
+	ifl_text_num(p90, sizeof(p90), st->p90);
+	ifl_text_num(p99, sizeof(p99), st->p99);
 	fprintf(f, "  count %-9s mean %-7s p50 %-7s p90 %-7s p99 %s\n", n, mean, p50, p90, p99);
 }
 
-void ifl_text_hist(FILE *f, enum ifl_hist h, const uint64_t *hist, bool available, double mean)
+void ifl_text_hist(FILE *f, enum ifl_hist h, const uint64_t *hist, bool available,
+		   const struct ifl_text_stats *st)
 {
+	struct ifl_text_stats own;
 	int first = -1, last = -1;
 	uint64_t max = 0;
 
@@ -137,7 +143,11 @@ void ifl_text_hist(FILE *f, enum ifl_hist h, const uint64_t *hist, bool availabl
 		fprintf(f, "  count 0: no samples\n");
 		return;
 	}
-	stats_line(f, hist, mean);
+	if (!st) {
+		ifl_text_stats_of(hist, &own);
+		st = &own;
+	}
+	stats_line(f, st);
 	fprintf(f, "  %10s    %-10s %9s  %s\n", "from", "to", "count", "distribution");
 	for (int b = first; b <= last; b++) {
 		char lo[24], hi[24], n[16], bar[BAR_WIDTH + 1];
@@ -162,19 +172,19 @@ void ifl_text_compare_head(FILE *f, enum ifl_hist h)
 	fprintf(f, "%-14s%11s%11s%11s%11s%11s\n", "", "count", "p50", "p90", "p99", "mean");
 }
 
-void ifl_text_compare_side(FILE *f, const char *label, const uint64_t *hist, double mean)
+void ifl_text_compare_side(FILE *f, const char *label, const struct ifl_text_stats *st)
 {
 	char n[16], p50[16], p90[16], p99[16], m[16];
 
-	if (!hist) {
+	if (!st) {
 		fprintf(f, "  %-12.12s%11s%11s%11s%11s%11s\n", label, "-", "-", "-", "-", "-");
 		return;
 	}
-	ifl_text_count(n, sizeof(n), ifl_hist_total(hist));
-	ifl_text_num(p50, sizeof(p50), ifl_hist_percentile(hist, 0.50));
-	ifl_text_num(p90, sizeof(p90), ifl_hist_percentile(hist, 0.90));
-	ifl_text_num(p99, sizeof(p99), ifl_hist_percentile(hist, 0.99));
-	ifl_text_num(m, sizeof(m), mean_of(hist, mean));
+	ifl_text_count(n, sizeof(n), st->count);
+	ifl_text_num(p50, sizeof(p50), st->p50);
+	ifl_text_num(p90, sizeof(p90), st->p90);
+	ifl_text_num(p99, sizeof(p99), st->p99);
+	ifl_text_num(m, sizeof(m), st->mean);
 	fprintf(f, "  %-12.12s%11s%11s%11s%11s%11s\n", label, n, p50, p90, p99, m);
 }
 
@@ -190,20 +200,20 @@ static void ratio(char *buf, size_t len, double a, double b)
 	snprintf(buf, len, "%sx", num);
 }
 
-void ifl_text_compare_ratio(FILE *f, const uint64_t *a, double mean_a, const uint64_t *b,
-			    double mean_b)
+void ifl_text_compare_ratio(FILE *f, const struct ifl_text_stats *a,
+			    const struct ifl_text_stats *b)
 {
 	char r[5][16];
-	static const double p[3] = { 0.50, 0.90, 0.99 };
 
-	if (!a || !b || !ifl_hist_total(a) || !ifl_hist_total(b)) {
+	if (!a || !b || !a->count || !b->count) {
 		fprintf(f, "  %-12s%11s%11s%11s%11s%11s\n", "B/A", "-", "-", "-", "-", "-");
 		return;
 	}
-	ratio(r[0], sizeof(r[0]), (double)ifl_hist_total(a), (double)ifl_hist_total(b));
-	for (int i = 0; i < 3; i++)
-		ratio(r[i + 1], sizeof(r[0]), ifl_hist_percentile(a, p[i]), ifl_hist_percentile(b, p[i]));
-	ratio(r[4], sizeof(r[0]), mean_of(a, mean_a), mean_of(b, mean_b));
+	ratio(r[0], sizeof(r[0]), (double)a->count, (double)b->count);
+	ratio(r[1], sizeof(r[0]), a->p50, b->p50);
+	ratio(r[2], sizeof(r[0]), a->p90, b->p90);
+	ratio(r[3], sizeof(r[0]), a->p99, b->p99);
+	ratio(r[4], sizeof(r[0]), a->mean, b->mean);
 	fprintf(f, "  %-12s%11s%11s%11s%11s%11s\n", "B/A", r[0], r[1], r[2], r[3], r[4]);
 }
 

@@ -29,24 +29,31 @@ void ifl_text_count(char *buf, size_t len, uint64_t v);
 /* Bytes: "512 B", "16.0 MiB"; <= 10 chars. */
 void ifl_text_bytes(char *buf, size_t len, uint64_t v);
 
+/* What a histogram's statistics line says. */
+struct ifl_text_stats {
+	uint64_t count;
+	double mean, p50, p90, p99;	/* negative: no samples */
+};
+
+/* From the buckets alone: the library's interpolated percentiles, midpoint mean. */
+void ifl_text_stats_of(const uint64_t *hist, struct ifl_text_stats *st);
+
 /*
  * One histogram: its title, then "unavailable" (the source cannot measure
  * it), "no samples", or the statistics line and a bar per bucket from the
- * first non-empty to the last.  mean: the exact mean where the caller has
- * it (from counters), or a negative value for the buckets' estimate.
+ * first non-empty to the last.  st: statistics the caller knows better
+ * (exact means from counters), or NULL for ifl_text_stats_of().
  */
-void ifl_text_hist(FILE *f, enum ifl_hist h, const uint64_t *hist, bool available, double mean);
+void ifl_text_hist(FILE *f, enum ifl_hist h, const uint64_t *hist, bool available,
+		   const struct ifl_text_stats *st);
 
 /* The column heads of a comparison block for one metric. */
 void ifl_text_compare_head(FILE *f, enum ifl_hist h);
-/*
- * One side ("A", "B"): count, p50, p90, p99, mean (as for ifl_text_hist);
- * NULL hist: the group is not in that recording.
- */
-void ifl_text_compare_side(FILE *f, const char *label, const uint64_t *hist, double mean);
+/* One side ("A", "B"): count, p50, p90, p99, mean; NULL: not in that recording. */
+void ifl_text_compare_side(FILE *f, const char *label, const struct ifl_text_stats *st);
 /* The B/A ratio of each column; "-" where A is 0 or either side has no samples. */
-void ifl_text_compare_ratio(FILE *f, const uint64_t *a, double mean_a, const uint64_t *b,
-			    double mean_b);
+void ifl_text_compare_ratio(FILE *f, const struct ifl_text_stats *a,
+			    const struct ifl_text_stats *b);
 
 /*
  * text on lines of at most IFL_TEXT_COLS: the first starts with prefix,
