@@ -81,3 +81,13 @@ check "handmade compared with itself: B/A 1.00x in every column of every measure
 check "intel strict vs lazy: unmaps per sync 1.00 for A at p50, p90, p99, mean; B's p50 above 4" \
 	awk '/^unmaps per sync$/ { u = 1; next } u && $1 == "A" { a = ($3 $4 $5 $6 == "1.001.001.001.00") }
 	     u && $1 == "B" { b = ($3 + 0 > 4); u = 0 } END { exit !(a && b) }' "$FX/compare-intel-strict-lazy.txt"
+
+# docs/review-thread-example.md shows real output: its comparison blocks
+# are the golden files of the VM's recordings, byte for byte, and what it
+# would paste into a reply (inside ``` blocks) keeps to 72 columns too.
+doc="$TOP/docs/review-thread-example.md"
+check "docs/review-thread-example.md holds the three golden comparisons byte for byte" \
+	python3 -c 'import sys; d = open(sys.argv[1]).read(); sys.exit(any(open(g).read() not in d for g in sys.argv[2:]))' \
+	"$doc" "$FX"/compare-{intel-strict-lazy,virtio-strict-lazy,intel-virtio-lazy}.txt
+check "docs/review-thread-example.md: every pasted line at most 72 columns, plain ASCII" \
+	awk '/^```/ { c = !c; next } c && (length($0) > 72 || $0 ~ /[^ -~]/) { bad = 1 } END { exit bad }' "$doc"

@@ -10,7 +10,9 @@
 # - record -> save -> load gives the same text, in the guest and on the
 #   host, every line at most 72 columns;
 # - strict: every sync covered exactly 1 unmap (the histogram is {1: N});
-#   lazy: no sync, flush-queue flushes of many unmaps each.
+#   lazy: no sync, flush-queue flushes of many unmaps each;
+# - -d records the whole system (dd's unmaps, 64 KiB each) with no command
+#   status; a command killed by SIGKILL is recorded with status 137.
 # Then on the host, as an unprivileged user (comparing needs no root and
 # no BPF): --compare strict lazy states unmaps per sync 1.00 at p50, p90
 # and p99 under strict and well above 1 under lazy; intel vs virtio is
@@ -50,6 +52,9 @@ for k, h in hist.items():
 for k, v in d["drops"].items():
     print("drop_%s=%d" % (k, v))
 print("exit_status=%s" % d["meta"]["exit_status"])
+print("workload=%s" % d["meta"]["workload"])
+print("command=%s" % d["meta"]["command"])
+print("duration_ns=%d" % d["meta"]["duration_ns"])
 print("mode=%s" % d["meta"]["mode"])
 print("drivers=%s" % d["meta"]["drivers"])
 EOF
@@ -108,6 +113,17 @@ boot() {
 	local texts=("$res"/{traced,plain}{,-loaded}.txt)
 	check "$n: every line the tool printed at most 72 columns ($(widest "${texts[@]}")) and plain ASCII" \
 		bash -c '[ "$1" -le 72 ] && shift && ! LC_ALL=C grep -q "[^ -~]" "$@"' _ "$(widest "${texts[@]}")" "${texts[@]}"
+
+	# -d: the whole system, dd running throughout; a killed command
+	dump_facts "$res/system.json" >"$J.system"
+	dump_facts "$res/killed.json" >"$J.killed"
+	local un=$(f n_unmap "$J.system") ub=$(f n_unmap_bytes "$J.system")
+	check "$n: -d 2 recorded the system ($(f system_rc "$F")): \"$(fact workload "$J.system")\", no command status ($(fact exit_status "$J.system")), $un unmaps of dd's 64 KiB ($ub bytes)" \
+		[ "$(f system_rc "$F")" = 0 -a "$(fact workload "$J.system")" = "system-wide, -d 2" \
+		  -a "$(fact exit_status "$J.system")" = None -a -z "$(fact command "$J.system")" \
+		  -a "$un" -ge 1 -a "$ub" = $((un * 65536)) -a "$(f duration_ns "$J.system")" -ge 2000000000 ]
+	check "$n: a command killed by SIGKILL is recorded with status 137 ($(f killed_rc "$F"), $(fact exit_status "$J.killed"), command $(fact command "$J.killed"))" \
+		[ "$(f killed_rc "$F")" = 0 -a "$(fact exit_status "$J.killed")" = 137 -a "$(fact command "$J.killed")" = sh ]
 
 	local h=$(fact h_unmaps_per_sync "$J") s=$(f n_sync "$J") fl=$(f n_fq_flush "$J") en=$(f n_fq_flush_entries "$J")
 	case $n in

@@ -126,8 +126,8 @@ static void counts_text(const struct ifl_snapshot *s, const struct ifl_row *r, c
 }
 
 static const char estimates_note[] =
-	"percentiles interpolated in log2 buckets unless exact, means exact for\n"
-	"sizes and sync durations, else from bucket midpoints (see the man page)\n";
+	"percentiles interpolated in log2 buckets unless exact; means exact where\n"
+	"counters give the sum, else from bucket midpoints (see the man page)\n";
 
 /* "1.16 s", and the command's exit status when there was one */
 static void duration_text(const struct ifl_dump_meta *m, char *buf, size_t len)
@@ -142,7 +142,9 @@ static void duration_text(const struct ifl_dump_meta *m, char *buf, size_t len)
 /*
  * The exact sum of a histogram's samples where counters hold it: sizes
  * from the bytes mapped and unmapped, sync durations from their total
- * time; only when the sample counts agree.  false: not known.
+ * time, and unmaps per flush-queue flush from the entries they released
+ * (lazy mode, no sync: a sync's sample has no counter); only when the
+ * sample counts agree.  false: not known.
  */
 static bool exact_sum(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
 		      uint64_t *sum)
@@ -159,6 +161,11 @@ static bool exact_sum(const struct ifl_snapshot *s, const struct ifl_row *r, enu
 		break;
 	case IFL_H_SYNC_NS:	/* syncs and flush-alls */
 		n1 = IFL_C_SYNC, sum1 = IFL_C_SYNC_NS, n2 = IFL_C_FLUSH_ALL, sum2 = IFL_C_FLUSH_ALL_NS;
+		break;
+	case IFL_H_UNMAPS_PER_SYNC:
+		if (!ifl_count_available(s, IFL_C_SYNC) || r->count[IFL_C_SYNC])
+			return false;
+		n1 = IFL_C_FQ_FLUSH, sum1 = IFL_C_FQ_FLUSH_ENTRIES;
 		break;
 	default:
 		return false;
