@@ -5,9 +5,8 @@
 #   (tests/guest/trace-iommu.sh runs inside the recording; its facts go to
 #   trace-facts, its trace to trace.txt), for the host to compare counts;
 # - plain: CMD alone, as a user would record it (the review-thread example).
-# Then two more: -d 2 of the whole system while CMD runs in a loop beside
-# it for the whole window (system.json), and a command killed by SIGKILL
-# (killed.json).
+# Then two more: -d 3 of the whole system while CMD runs in a loop beside
+# it (system.json), and a command killed by SIGKILL (killed.json).
 # Leaves in $VM_RESULTS: {traced,plain}.json, .txt (printed while
 # recording), -loaded.txt (printed from the saved file), system.json,
 # killed.json; prints traced_rc=, plain_rc=, *_load_rc=, system_rc=,
@@ -33,10 +32,18 @@ for n in traced plain; do
 	echo "${n}_load_rc=$rc"
 done
 
+# The loop starts once the tool holds its 8 BPF links and stops a second
+# later, well inside the 3 s window: patching a tracepoint's call site
+# while another CPU runs through it (attach or detach during I/O) has
+# oopsed 6.12 under TCG (__iommu_sync_map, RIP inside the patched call).
+links() { ls -l /proc/$1/fd 2>/dev/null | grep -c 'anon_inode:bpf[-_]link'; }
 rc=0
-"$tool" -d 2 -o "$R/system.json" >"$R/system.txt" &
+"$tool" -d 3 -o "$R/system.json" >"$R/system.txt" &
 pid=$!
-while kill -0 $pid 2>/dev/null; do "$@" >/dev/null 2>&1; done
+for i in $(seq 600); do [ "$(links $pid)" -ge 8 ] && break; sleep 0.1; done
+echo "system_links=$(links $pid)"
+end=$((SECONDS + 1))
+while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do "$@" >/dev/null 2>&1; done
 wait $pid || rc=$?
 echo "system_rc=$rc"
 

@@ -12,7 +12,8 @@
 # - strict: every sync covered exactly 1 unmap (the histogram is {1: N});
 #   lazy: no sync, flush-queue flushes of many unmaps each;
 # - -d records the whole system (dd's unmaps, 64 KiB each) with no command
-#   status; a command killed by SIGKILL is recorded with status 137.
+#   status (dd runs only while the collector is attached, see the guest
+#   script for why); a command killed by SIGKILL is recorded with status 137.
 # Then on the host, as an unprivileged user (comparing needs no root and
 # no BPF): --compare strict lazy states unmaps per sync 1.00 at p50, p90
 # and p99 under strict and well above 1 under lazy; intel vs virtio is
@@ -23,6 +24,7 @@ make -s -C "$TOP" build >&2 || { notok "building the tools"; exit 1; }
 tool="$TOP/.output/bin/iommu-flushhist"
 DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
 keep="$TOP/.output/flushhist-example/$BASE"
+rm -rf "$keep"
 mkdir -p "$keep"
 
 if ! has_series; then
@@ -118,10 +120,10 @@ boot() {
 	dump_facts "$res/system.json" >"$J.system"
 	dump_facts "$res/killed.json" >"$J.killed"
 	local un=$(f n_unmap "$J.system") ub=$(f n_unmap_bytes "$J.system")
-	check "$n: -d 2 recorded the system ($(f system_rc "$F")): \"$(fact workload "$J.system")\", no command status ($(fact exit_status "$J.system")), $un unmaps of dd's 64 KiB ($ub bytes)" \
-		[ "$(f system_rc "$F")" = 0 -a "$(fact workload "$J.system")" = "system-wide, -d 2" \
+	check "$n: -d 3 recorded the system ($(f system_rc "$F"), $(f system_links "$F") BPF links when dd started): \"$(fact workload "$J.system")\", no command status ($(fact exit_status "$J.system")), $un unmaps of dd's 64 KiB ($ub bytes)" \
+		[ "$(f system_rc "$F")" = 0 -a "$(fact workload "$J.system")" = "system-wide, -d 3" \
 		  -a "$(fact exit_status "$J.system")" = None -a -z "$(fact command "$J.system")" \
-		  -a "$un" -ge 1 -a "$ub" = $((un * 65536)) -a "$(f duration_ns "$J.system")" -ge 2000000000 ]
+		  -a "$un" -ge 1 -a "$ub" = $((un * 65536)) -a "$(f duration_ns "$J.system")" -ge 3000000000 ]
 	check "$n: a command killed by SIGKILL is recorded with status 137 ($(f killed_rc "$F"), $(fact exit_status "$J.killed"), command $(fact command "$J.killed"))" \
 		[ "$(f killed_rc "$F")" = 0 -a "$(fact exit_status "$J.killed")" = 137 -a "$(fact command "$J.killed")" = sh ]
 
@@ -183,7 +185,12 @@ fi
 # The comparisons once more, in a VM without an IOMMU (reading needs none):
 # the text is the same there, so what docs/review-thread-example.md shows
 # is what the guest printed.
-pairs="intel-strict:intel-lazy virtio-strict:virtio-lazy intel-lazy:virtio-lazy intel-strict:virtio-strict"
+pairs=""
+for p in intel-strict:intel-lazy virtio-strict:virtio-lazy intel-lazy:virtio-lazy intel-strict:virtio-strict; do
+	# a boot that failed has said so above; compare what there is
+	[ -s "$keep/${p%%:*}.json" -a -s "$keep/${p#*:}.json" ] && pairs+=" $p"
+done
+rm -rf "$keep/guest"
 mkdir -p "$keep/guest"
 if "$TOP/scripts/vm-run" --base "$BASE" --iommu none --results "$keep/guest" -- bash -c '
 	cd "$1" && for p in $2; do
