@@ -325,6 +325,24 @@ int main(void)
 		free(t);
 	}
 	expect_refused("metric.json", "unknown name \"Xnmaps_per_sync\"");
+	{
+		/* more rows than any recording has: refused before any is read */
+		char row[512], *rows, *t;
+		size_t off = 0;
+
+		snprintf(row, sizeof(row), row_fmt, "dma-iommu", "4", "1", "256");
+		rows = malloc((strlen(row) + 2) * (IFL_DUMP_MAX_ROWS + 1) + 1);
+		if (!rows)
+			return 2;
+		for (unsigned int n = 0; n <= IFL_DUMP_MAX_ROWS; n++)
+			off += (size_t)sprintf(rows + off, "%s%s", n ? ", " : "", row);
+		if (asprintf(&t, valid_head, "1", "0", rows) < 0)
+			return 2;
+		put("rows.json", t);
+		free(t);
+		free(rows);
+	}
+	expect_refused("rows.json", "more than 4096 rows");
 
 	/* ---- mode of a machine ---- */
 	{
