@@ -5,12 +5,13 @@
 #   (tests/guest/trace-iommu.sh runs inside the recording; its facts go to
 #   trace-facts, its trace to trace.txt), for the host to compare counts;
 # - plain: CMD alone, as a user would record it (the review-thread example).
-# Then two more: -d 3 of the whole system while CMD runs in a loop beside
-# it (system.json), and a command killed by SIGKILL (killed.json).
+# Then three more: -d 3 of the whole system while CMD runs in a loop
+# beside it (system.json), a command killed by SIGKILL (killed.json), and
+# -d 600 ended early by SIGINT, as Ctrl-C would (sigint.json).
 # Leaves in $VM_RESULTS: {traced,plain}.json, .txt (printed while
 # recording), -loaded.txt (printed from the saved file), system.json,
-# killed.json; prints traced_rc=, plain_rc=, *_load_rc=, system_rc=,
-# killed_rc= and trace-iommu's facts.
+# killed.json, sigint.json; prints traced_rc=, plain_rc=, *_load_rc=,
+# system_rc=, killed_rc=, sigint_rc= and trace-iommu's facts.
 set -u
 tool=$PWD/.output/bin/iommu-flushhist
 R=$VM_RESULTS
@@ -50,3 +51,11 @@ echo "system_rc=$rc"
 rc=0
 "$tool" --settle 0 -o "$R/killed.json" -- sh -c 'kill -KILL $$' >/dev/null || rc=$?
 echo "killed_rc=$rc"
+
+rc=0
+"$tool" -d 600 -o "$R/sigint.json" >"$R/sigint.txt" &
+pid=$!
+for i in $(seq 600); do [ "$(links $pid)" -ge 8 ] && break; sleep 0.1; done
+kill -INT $pid
+wait $pid || rc=$?
+echo "sigint_rc=$rc"

@@ -13,7 +13,8 @@
 #   lazy: no sync, flush-queue flushes of many unmaps each;
 # - -d records the whole system (dd's unmaps, 64 KiB each) with no command
 #   status (dd runs only while the collector is attached, see the guest
-#   script for why); a command killed by SIGKILL is recorded with status 137.
+#   script for why); a command killed by SIGKILL is recorded with status
+#   137; -d ended early by SIGINT (Ctrl-C) still prints and saves.
 # Then on the host, as an unprivileged user (comparing needs no root and
 # no BPF): --compare strict lazy states unmaps per sync 1.00 at p50, p90
 # and p99 under strict and well above 1 under lazy; intel vs virtio is
@@ -126,6 +127,11 @@ boot() {
 		  -a "$un" -ge 1 -a "$ub" = $((un * 65536)) -a "$(f duration_ns "$J.system")" -ge 3000000000 ]
 	check "$n: a command killed by SIGKILL is recorded with status 137 ($(f killed_rc "$F"), $(fact exit_status "$J.killed"), command $(fact command "$J.killed"))" \
 		[ "$(f killed_rc "$F")" = 0 -a "$(fact exit_status "$J.killed")" = 137 -a "$(fact command "$J.killed")" = sh ]
+
+	dump_facts "$res/sigint.json" >"$J.sigint"
+	check "$n: -d 600 ended by SIGINT still prints and saves (exit $(f sigint_rc "$F"), $(( $(f duration_ns "$J.sigint") / 1000000 )) ms recorded, $(wc -l <"$res/sigint.txt") lines)" \
+		[ "$(f sigint_rc "$F")" = 0 -a "$(fact workload "$J.sigint")" = "system-wide, -d 600" \
+		  -a "$(f duration_ns "$J.sigint")" -lt 600000000000 -a -s "$res/sigint.txt" ]
 
 	local h=$(fact h_unmaps_per_sync "$J") s=$(f n_sync "$J") fl=$(f n_fq_flush "$J") en=$(f n_fq_flush_entries "$J")
 	case $n in

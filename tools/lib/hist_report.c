@@ -217,21 +217,34 @@ static bool one_unmap_per_sync(const struct ifl_snapshot *s, const struct ifl_ro
 	return true;
 }
 
+/* The sum of the samples' bucket low ends; false if it does not fit. */
+static bool low_ends(const uint64_t *hist, uint64_t *sum)
+{
+	*sum = 0;
+	for (unsigned int b = 0; b < IFL_HIST_BUCKETS; b++) {
+		uint64_t part;
+
+		if (__builtin_mul_overflow(hist[b], ifl_hist_lo(b), &part) ||
+		    __builtin_add_overflow(*sum, part, sum))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The statistics of one histogram, exact where counters allow: the mean
- * from the exact sum; and when that sum equals the sum of the samples'
- * bucket low ends, every sample sits at its bucket's low end (none can be
- * below it), so the percentiles are those low ends; a single sample is
- * the sum.  That is the usual
- * case of sizes (4 KiB, 64 KiB, 2 MiB), which interpolation would put at
- * 6 KiB, 96 KiB, 3 MiB, and of strict mode's pages per sync.
+ * from the exact sum, and a single sample is that sum.  When the sum (or
+ * a bound above it) equals the sum of the samples' bucket low ends, every
+ * sample sits at its bucket's low end, since none can be below it: the
+ * percentiles are those low ends.  That is the usual case of sizes
+ * (4 KiB, 64 KiB, 2 MiB: interpolation would say 6 KiB, 96 KiB, 3 MiB)
+ * and of strict mode's pages per sync.
  */
 static void row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
 		      struct ifl_text_stats *st)
 {
 	const uint64_t *hist = r->hist[h];
-	double lows = 0;
-	uint64_t sum;
+	uint64_t sum, lows;
 	bool exact = exact_sum(s, r, h, &sum);
 
 	ifl_text_stats_of(hist, st);
@@ -239,15 +252,13 @@ static void row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enu
 		return;
 	if (exact)
 		st->mean = (double)sum / (double)st->count;
-	if (exact && st->count == 1) {	/* the one sample is the sum */
+	if (exact && st->count == 1) {
 		st->p50 = st->p90 = st->p99 = st->mean;
 		return;
 	}
-	for (unsigned int b = 0; b < IFL_HIST_BUCKETS; b++)
-		lows += (double)hist[b] * (double)ifl_hist_lo(b);
-	if (lows != (double)sum)
+	if (!low_ends(hist, &lows) || lows != sum)
 		return;
-	st->mean = lows / (double)st->count;
+	st->mean = (double)lows / (double)st->count;
 	st->p50 = low_end_percentile(hist, 0.50);
 	st->p90 = low_end_percentile(hist, 0.90);
 	st->p99 = low_end_percentile(hist, 0.99);
