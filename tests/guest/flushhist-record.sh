@@ -5,13 +5,15 @@
 #   (tests/guest/trace-iommu.sh runs inside the recording; its facts go to
 #   trace-facts, its trace to trace.txt), for the host to compare counts;
 # - plain: CMD alone, as a user would record it (the review-thread example).
-# Then three more: -d 3 of the whole system while CMD runs in a loop
-# beside it (system.json), a command killed by SIGKILL (killed.json), and
-# -d 600 ended early by SIGINT, as Ctrl-C would (sigint.json).
+# Then four more: -d 3 of the whole system while CMD runs in a loop
+# beside it (system.json), a command killed by SIGKILL (killed.json),
+# -d 600 ended early by SIGINT, as Ctrl-C would (sigint.json), and a
+# command that does not exist (no noexec.json may appear).
 # Leaves in $VM_RESULTS: {traced,plain}.json, .txt (printed while
 # recording), -loaded.txt (printed from the saved file), system.json,
-# killed.json, sigint.json; prints traced_rc=, plain_rc=, *_load_rc=,
-# system_rc=, killed_rc=, sigint_rc= and trace-iommu's facts.
+# killed.json, sigint.json, noexec.err; prints traced_rc=, plain_rc=,
+# *_load_rc=, system_rc=, killed_rc=, sigint_rc=, noexec_rc= and
+# trace-iommu's facts.
 set -u
 tool=$PWD/.output/bin/iommu-flushhist
 R=$VM_RESULTS
@@ -59,3 +61,7 @@ for i in $(seq 600); do [ "$(links $pid)" -ge 8 ] && break; sleep 0.1; done
 kill -INT $pid
 wait $pid || rc=$?
 echo "sigint_rc=$rc"
+
+rc=0
+"$tool" -o "$R/noexec.json" -- /nonexistent-command >/dev/null 2>"$R/noexec.err" || rc=$?
+echo "noexec_rc=$rc"

@@ -14,7 +14,8 @@
 # - -d records the whole system (dd's unmaps, 64 KiB each) with no command
 #   status (dd runs only while the collector is attached, see the guest
 #   script for why); a command killed by SIGKILL is recorded with status
-#   137; -d ended early by SIGINT (Ctrl-C) still prints and saves.
+#   137; -d ended early by SIGINT (Ctrl-C) still prints and saves; a
+#   command that cannot run is one line, exit 1, and no file.
 # Then on the host, as an unprivileged user (comparing needs no root and
 # no BPF): --compare strict lazy states unmaps per sync 1.00 at p50, p90
 # and p99 under strict and well above 1 under lazy; intel vs virtio is
@@ -132,6 +133,10 @@ boot() {
 	check "$n: -d 600 ended by SIGINT still prints and saves (exit $(f sigint_rc "$F"), $(( $(f duration_ns "$J.sigint") / 1000000 )) ms recorded, $(wc -l <"$res/sigint.txt") lines)" \
 		[ "$(f sigint_rc "$F")" = 0 -a "$(fact workload "$J.sigint")" = "system-wide, -d 600" \
 		  -a "$(f duration_ns "$J.sigint")" -lt 600000000000 -a -s "$res/sigint.txt" ]
+
+	check "$n: a command that cannot run: exit $(f noexec_rc "$F"), one line, \"$(cat "$res/noexec.err")\", nothing saved" \
+		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2/noexec.err")" = 1 ] && grep -q "^iommu-flushhist: cannot run /nonexistent-command: No such file" "$2/noexec.err" && [ ! -e "$2/noexec.json" ]' \
+		_ "$(f noexec_rc "$F")" "$res"
 
 	local h=$(fact h_unmaps_per_sync "$J") s=$(f n_sync "$J") fl=$(f n_fq_flush "$J") en=$(f n_fq_flush_entries "$J")
 	case $n in
