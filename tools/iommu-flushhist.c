@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu-flushhist: record how IOMMU flushes coalesce over a workload and
+ * print the distributions a review thread asks for (pages and unmaps per
+ * sync, sync duration, stale window, map and unmap sizes) as plain text
+ * that survives being pasted into a mail; save recordings as JSON and
+ * compare two of them.
+ *
+ * Recording goes through the collector library; printing a saved file
+ * (-i) and comparing two (--compare) read JSON only and never open the
+ * collector, so they need no root, no BPF and no IOMMU.
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "dump.h"
+#include "hist_report.h"
+#include "sysinfo.h"
+
+#define TOOL "iommu-flushhist"
+#define TOOL_VERSION "1"
+
+/* exit statuses, as the bcc tools use them */
+enum { EXIT_ENV = 1, EXIT_USAGE = 2 };
+
+static struct env {
+	double duration;	/* -d, seconds; 0: a command */
+	double settle;		/* after the command, for lazy flushes */
+	const char *output;	/* -o */
+	const char *input;	/* -i */
+	bool compare;
+	bool group_set, verbose;
+	unsigned int group_by;
+	uint32_t metrics;
+	char **args;		/* the command, or compare's two files */
+	int nargs;
+	bool reported;		/* a usage error already has its line */
+} env = {
+	.settle = 1.0,
+	.metrics = IFL_REPORT_ALL_METRICS,
+};
+
+static const char doc[] =
+	"Record IOMMU flush histograms (pages and unmaps per sync, sync duration, "
+	"stale window, map and unmap sizes) for a review thread, save them, compare two.\n"
+	"\n"
+	"  iommu-flushhist [-g FIELDS] [-m METRICS] [-o FILE.json] -d SECONDS\n"
+	"  iommu-flushhist [-g FIELDS] [-m METRICS] [-o FILE.json] -- COMMAND [ARG...]\n"
+	"  iommu-flushhist -i FILE.json [-g FIELDS] [-m METRICS] [-o COPY.json]\n"
+	"  iommu-flushhist --compare A.json B.json [-g FIELDS] [-m METRICS]\n"
+	"\v"
+	"Recording needs root (or CAP_BPF and CAP_PERFMON) and a kernel with the "
+	"IOMMU flush tracepoint series; -i and --compare need neither.  Every "
+	"output line is plain ASCII of at most 72 columns.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    iommu-flushhist -d 10                # the whole system for 10 s\n"
+	"    iommu-flushhist -o lazy.json -- dd if=/dev/nvme0n1 of=/dev/null \\\n"
+	"        bs=64k count=256 iflag=direct    # one command, saved\n"
+	"    iommu-flushhist -g driver,device -m unmaps,stale -d 5\n"
+	"    iommu-flushhist -i lazy.json         # print a saved recording\n"
+	"    iommu-flushhist --compare strict.json lazy.json\n"
+	"\n"
+	"FIELDS: driver, type, consumer, device, caller, or none (default "
+	"driver,consumer; consumer for --compare).  METRICS: pages, unmaps, sync, "
+	"stale, map, unmap, or all (the default).\n"
+	"\n"
+	"Exit status: 0 (also when COMMAND fails: its status is in the header), "
+	"1 (not root, no BTF, no events, no IOMMU; a file that cannot be read, is "
+	"not a valid dump or cannot be written; incompatible dumps), 2 (usage).";
+
+enum { OPT_COMPARE = 0x100, OPT_SETTLE };
+
+static const struct argp_option options[] = {
+	{ "duration", 'd', "SECONDS", 0, "Record the whole system for SECONDS", 0 },
+	{ "output", 'o', "FILE", 0, "Save the recording as JSON (written atomically)", 0 },
+	{ "input", 'i', "FILE", 0, "Print a saved recording (no root, no BPF)", 0 },
+	{ "compare", OPT_COMPARE, NULL, 0, "Compare two saved recordings, A.json B.json", 0 },
+	{ "group", 'g', "FIELDS", 0, "Group rows by these fields (see below)", 0 },
+	{ "metrics", 'm', "METRICS", 0, "Print these histograms (see below)", 0 },
+	{ "settle", OPT_SETTLE, "SECONDS", 0,
+	  "After COMMAND, keep recording SECONDS for its lazy flushes (default 1)", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf's messages on stderr", 0 },
+	{ "version", 'V', NULL, 0, "Print the version", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", 0 },
+	{ 0 },
+};
+
+static error_t usage_error(struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static error_t usage_error(struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)state;
+	fprintf(stderr, TOOL ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see --help)\n");
+	env.reported = true;
+	return EINVAL;
+}
+
+static int parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'd':
+		if (parse_seconds(arg, 1e6, &env.duration) || env.duration <= 0)
+			return usage_error(state, "-d wants a number of seconds, not \"%s\"", arg);
+		break;
+	case 'o':
+		env.output = arg;
+		break;
+	case 'i':
+		env.input = arg;
+		break;
+	case OPT_COMPARE:
+		env.compare = true;
+		break;
+	case 'g':
+		if (ifl_report_parse_group(arg, &env.group_by))
+			return usage_error(state, "-g: \"%s\" is not a list of driver, type, "
+					   "consumer, device, caller or none", arg);
+		env.group_set = true;
+		break;
+	case 'm':
+		if (ifl_report_parse_metrics(arg, &env.metrics))
+			return usage_error(state, "-m: \"%s\" is not a list of pages, unmaps, "
+					   "sync, stale, map, unmap or all", arg);
+		break;
+	case OPT_SETTLE:
+		if (parse_seconds(arg, 3600, &env.settle))
+			return usage_error(state, "--settle wants a number of seconds, not \"%s\"", arg);
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'V':
+		printf(TOOL " " TOOL_VERSION " (dump schema %d)\n", IFL_DUMP_VERSION);
+		exit(0);
+	case 'h':
+		/* argp_state_help() stays silent under ARGP_NO_ERRS */
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, (char *)TOOL);
+		exit(0);
+	case ARGP_KEY_ARG:
+		/* getopt has moved the non-options last and stops at "--": the rest is
+		 * the command (its own options after "--" are not ours) or the files */
+		env.args = state->argv + state->next - 1;
+		env.nargs = state->argc - state->next + 1;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_ERROR:
+		/* getopt's error (unknown option, missing value), silenced by ARGP_NO_ERRS */
+		if (!env.reported)
+			usage_error(state, "bad option or missing value near \"%s\"",
+				    state->next > 0 && state->next <= state->argc ?
+				    state->argv[state->next - 1] : "?");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ---- reading and comparing: JSON only ------------------------------------ */
+
+static int load(const char *path, struct ifl_dump *d)
+{
+	char err[512];
+
+	if (!ifl_dump_read(path, d, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
+}
+
+static int save(const struct ifl_dump *d)
+{
+	char err[512];
+
+	if (!env.output || !ifl_dump_write(d, env.output, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
+}
+
+static int report(const struct ifl_dump *d)
+{
+	struct ifl_report_opts o = {
+		.group_by = env.group_set ? env.group_by : IFL_BY_DRIVER | IFL_BY_CONSUMER,
+		.metrics = env.metrics,
+	};
+	char err[256];
+
+	if (!ifl_report_print(stdout, d, &o, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
+}
+
+/* A recording, live or loaded: printed, saved with -o, freed. */
+static int present(struct ifl_dump *d)
+{
+	int ret = report(d);
+
+	if (!ret)
+		ret = save(d);
+	ifl_dump_free(d);
+	return ret;
+}
+
+static int print_input(void)
+{
+	struct ifl_dump d;
+	int ret = load(env.input, &d);
+
+	return ret ? ret : present(&d);
+}
+
+static int compare(void)
+{
+	struct ifl_report_opts o = {
+		.group_by = env.group_set ? env.group_by : IFL_BY_CONSUMER,
+		.metrics = env.metrics,
+	};
+	struct ifl_dump a = { 0 }, b = { 0 };
+	char err[512];
+	int ret;
+
+	ret = load(env.args[0], &a);
+	if (!ret)
+		ret = load(env.args[1], &b);
+	if (!ret && ifl_report_compare(stdout, &a, env.args[0], &b, env.args[1], &o, err, sizeof(err))) {
+		fprintf(stderr, TOOL ": %s\n", err);
+		ret = EXIT_ENV;
+	}
+	ifl_dump_free(&a);
+	ifl_dump_free(&b);
+	return ret;
+}
+
+/* ---- recording -------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Sleeps s seconds, or until SIGINT/SIGTERM. */
+static void wait_seconds(double s)
+{
+	struct timespec t = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (!interrupted && nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
+/* The command line as a shell would read it back, printable ASCII only. */
+static void command_line(char *buf, size_t len, char **argv, int argc)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && off + 4 < len; i++) {
+		bool quote = !argv[i][0] || strpbrk(argv[i], " \t'\"\\$`*?;&|<>()");
+
+		if (i)
+			buf[off++] = ' ';
+		if (quote)
+			buf[off++] = '\'';
+		for (const char *p = argv[i]; *p && off + 3 < len; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			/* a quote inside quotes: shown as '?' rather than '\'' */
+			buf[off++] = c < 0x20 || c > 0x7e || (quote && c == '\'') ? '?' : (char)c;
+		}
+		if (quote && off + 2 < len)
+			buf[off++] = '\'';
+		buf[off] = '\0';
+	}
+	if (off + 4 >= len)
+		snprintf(buf + len - 4, 4, "...");
+}
+
+/*
+ * Runs the command with the collector attached; its status (128 + signal
+ * if killed) in *status.  exec failures come back through a close-on-exec
+ * pipe, so "no such command" is an error, not a recording of exit 127.
+ */
+static int run_command(int *status)
+{
+	int pfd[2], e = 0, ws;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		fprintf(stderr, TOOL ": pipe: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(pfd[0]);
+		execvp(env.args[0], env.args);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		fprintf(stderr, TOOL ": fork: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	if (read(pfd[0], &e, sizeof(e)) != (ssize_t)sizeof(e))
+		e = 0;
+	close(pfd[0]);
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, TOOL ": waitpid: %s\n", strerror(errno));
+			return EXIT_ENV;
+		}
+	}
+	if (e) {
+		fprintf(stderr, TOOL ": cannot run %s: %s\n", env.args[0], strerror(e));
+		return EXIT_ENV;
+	}
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}
+
+static void fill_meta(struct ifl_dump_meta *m, const struct ifl_collector *c, time_t start)
+{
+	struct ifl_sysinfo si;
+	struct tm tm;
+
+	ifl_sysinfo_read(&si, "");
+	gmtime_r(&start, &tm);
+	strftime(m->recorded, sizeof(m->recorded), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(m->kernel, sizeof(m->kernel), "%s", si.kernel);
+	snprintf(m->machine, sizeof(m->machine), "%s", si.machine);
+	for (unsigned int i = 0, off = 0; i < si.ndrivers && off < sizeof(m->drivers); i++)
+		off += (unsigned int)snprintf(m->drivers + off, sizeof(m->drivers) - off, "%s%s",
+					      i ? "," : "", si.drivers[i]);
+	snprintf(m->mode, sizeof(m->mode), "%s", ifl_dump_mode_of(&si));
+	ifl_sysinfo_iommu_line(&si, m->iommu, sizeof(m->iommu));
+	snprintf(m->source, sizeof(m->source), "%s", ifl_info(c)->source);
+	if (env.nargs) {
+		command_line(m->workload, sizeof(m->workload), env.args, env.nargs);
+		snprintf(m->command, sizeof(m->command), "%s", basename(env.args[0]));
+	} else {
+		snprintf(m->workload, sizeof(m->workload), "system-wide, -d %g", env.duration);
+	}
+}
+
+/* Rows without a single event (the empty overflow row, idle keys) are noise in a dump. */
+static void drop_empty_rows(struct ifl_snapshot *s)
+{
+	static const struct ifl_row zero;
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct ifl_row *r = &s->rows[i];
+
+		if (memcmp(r->count, zero.count, sizeof(zero.count)) ||
+		    memcmp(r->hist, zero.hist, sizeof(zero.hist)))
+			s->rows[out++] = *r;
+	}
+	s->nrows = out;
+}
+
+/* Every field the dump keeps; per-run domain numbers are not among them. */
+#define SAVED_FIELDS (IFL_BY_DRIVER | IFL_BY_TYPE | IFL_BY_CONSUMER | IFL_BY_DEVICE | IFL_BY_CALLER)
+
+static int record(struct ifl_dump *d)
+{
+	struct ifl_opts o = { .verbose = env.verbose };
+	struct ifl_snapshot *before = NULL, *after = NULL, *delta = NULL;
+	struct ifl_collector *c;
+	struct sigaction sa = { .sa_handler = on_signal };
+	time_t start = time(NULL);
+	char err[256];
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->meta.exit_status = -1;
+	if (ifl_open(&o, &c, err, sizeof(err))) {
+		fprintf(stderr, TOOL ": %s\n", err);
+		return EXIT_ENV;
+	}
+	/* Ctrl-C ends the recording (and reaches the command); the report still prints */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = ifl_snapshot_take(c, &before);
+	if (!ret) {
+		if (env.nargs) {
+			int r = run_command(&d->meta.exit_status);
+
+			if (r) {
+				ifl_snapshot_free(before);
+				ifl_close(c);
+				return r;
+			}
+			wait_seconds(env.settle);
+		} else {
+			wait_seconds(env.duration);
+		}
+		ret = ifl_snapshot_take(c, &after);
+	}
+	if (!ret)
+		ret = ifl_snapshot_delta(after, before, &delta);
+	if (!ret)
+		ret = ifl_snapshot_group(delta, SAVED_FIELDS, &d->snap);
+	if (ret)
+		fprintf(stderr, TOOL ": %s\n", ifl_errmsg(c));
+	else {
+		drop_empty_rows(d->snap);
+		fill_meta(&d->meta, c, start);
+		d->meta.duration_ns = delta->interval_ns;
+	}
+	ifl_snapshot_free(delta);
+	ifl_snapshot_free(after);
+	ifl_snapshot_free(before);
+	ifl_close(c);
+	return ret ? EXIT_ENV : 0;
+}
+
+/* -o's directory must take a file: say so before a long recording, not after. */
+static int check_output_dir(void)
+{
+	char *copy, *dir;
+	int ok;
+
+	if (!env.output)
+		return 0;
+	copy = strdup(env.output);
+	if (!copy)
+		return EXIT_ENV;
+	dir = dirname(copy);
+	ok = !access(dir, W_OK | X_OK);
+	if (!ok)
+		fprintf(stderr, TOOL ": %s: cannot write in %s: %s\n", env.output, dir, strerror(errno));
+	free(copy);
+	return ok ? 0 : EXIT_ENV;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = options, .parser = parse_opt,
+					  .args_doc = "[-- COMMAND [ARG...]]", .doc = doc };
+	struct ifl_dump d;
+	int ret;
+
+	/* one line per usage error, ours: argp's own messages take two */
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL)) {
+		if (!env.reported)
+			fprintf(stderr, TOOL ": bad arguments (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (env.compare) {
+		if (env.input || env.duration > 0 || env.nargs != 2) {
+			fprintf(stderr, TOOL ": --compare takes two files, A.json B.json, and no -i or -d\n");
+			return EXIT_USAGE;
+		}
+		if (env.output) {
+			fprintf(stderr, TOOL ": --compare prints, it saves nothing (-o)\n");
+			return EXIT_USAGE;
+		}
+		return compare();
+	}
+	if (env.input) {
+		if (env.duration > 0 || env.nargs) {
+			fprintf(stderr, TOOL ": -i prints a saved recording: no -d or COMMAND with it\n");
+			return EXIT_USAGE;
+		}
+		return print_input();
+	}
+	if ((env.duration > 0) == (env.nargs > 0)) {
+		fprintf(stderr, TOOL ": %s\n", env.nargs ? "-d and a COMMAND exclude each other"
+			: "nothing to record: give -d SECONDS or -- COMMAND (see --help)");
+		return EXIT_USAGE;
+	}
+	ret = check_output_dir();
+	if (ret)
+		return ret;
+	ret = record(&d);
+	return ret ? ret : present(&d);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommu-flushhist's two texts, from dumps (live recordings are turned into
+ * a dump first, so a saved file prints exactly as the recording did): the
+ * report of one recording, and the comparison of two.  No collector, no
+ * privilege: only hist_text.h and dump.h.
+ */
+#ifndef IFL_HIST_REPORT_H
+#define IFL_HIST_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dump.h"
+
+struct ifl_report_opts {
+	unsigned int group_by;	/* IFL_BY_DRIVER | ...; 0: one group, "all" */
+	uint32_t metrics;	/* bit per enum ifl_hist to print */
+};
+
+/* The fields a dump keeps, and so the ones a report can group on. */
+#define IFL_REPORT_GROUPS (IFL_BY_DRIVER | IFL_BY_TYPE | IFL_BY_CONSUMER | IFL_BY_DEVICE | \
+			   IFL_BY_CALLER)
+#define IFL_REPORT_ALL_METRICS ((1u << IFL_NR_HISTS) - 1)
+
+/* "driver,consumer", "none"; 0 or -1 (unknown field). */
+int ifl_report_parse_group(const char *s, unsigned int *by);
+/* "unmaps,stale", "all"; names from ifl_text_metric_short() or ifl_hist_name(). */
+int ifl_report_parse_metrics(const char *s, uint32_t *bits);
+
+/* Header (kernel, IOMMU, mode, workload, duration, totals), then per group. */
+int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,
+		     char *err, size_t errlen);
+
+/*
+ * A and B side by side, per group and metric: count, p50, p90, p99, mean,
+ * and B/A.  Refuses (-1, one line in err) dumps that measure different
+ * histograms: a "-" against a number would read as a change.
+ */
+int ifl_report_compare(FILE *f, const struct ifl_dump *a, const char *name_a,
+		       const struct ifl_dump *b, const char *name_b,
+		       const struct ifl_report_opts *o, char *err, size_t errlen);
+
+#endif
