@@ -300,20 +300,29 @@ static int emit_batch(struct top *t)
 	return fflush(stdout) ? -1 : 0;
 }
 
-/* Batch text mode's last words: the whole run, per second and in counts. */
+/*
+ * Batch text mode's last words: the whole run, per second and in counts,
+ * in the rows' grouping and, unless that is it already, per device (the
+ * question a run of several devices leaves).
+ */
 static int summary(struct top *t)
 {
+	enum ifl_top_group groups[2] = { env.group, IFL_TG_DEVICE };
 	struct ifl_top_frame all;
 	char buf[1024];
 
-	if (ifl_top_frame_build(t->now, t->start, &env.filter, env.group, env.sort, &all))
-		return -1;
-	t->st.since = &all;
-	ifl_top_header_line(&all, &t->st, 3, buf, sizeof(buf));
-	printf("== summary: %lu frames; %s\n", t->st.frame, buf);
-	print_lines(stdout, &all);
-	t->st.since = &t->since;
-	ifl_top_frame_free(&all);
+	for (int i = 0; i < (env.group == IFL_TG_DEVICE ? 1 : 2); i++) {
+		if (ifl_top_frame_build(t->now, t->start, &env.filter, groups[i], env.sort, &all))
+			return -1;
+		if (i == 0) {
+			t->st.since = &all;
+			ifl_top_header_line(&all, &t->st, 3, buf, sizeof(buf));
+			t->st.since = &t->since;
+			printf("== summary: %lu frames; %s\n", t->st.frame, buf);
+		}
+		print_lines(stdout, &all);
+		ifl_top_frame_free(&all);
+	}
 	return fflush(stdout) ? -1 : 0;
 }
 

@@ -24,7 +24,7 @@ static const char *const help_lines[] = {
 	"  q        quit",
 	"  <  >     sort by the column to the left / right",
 	"  g        group rows by driver+consumer, driver+device, driver",
-	"  p        pause / resume the display (sampling goes on)",
+	"  p        pause / resume: the frame stays, the next one covers the pause",
 	"  r        reset the totals (the \"totals over\" line)",
 	"  ?        this help; any key returns",
 	"",

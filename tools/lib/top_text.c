@@ -114,7 +114,7 @@ static void totals(const struct ifl_top_frame *f, bool per_second, char *buf, si
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (per_second)
 			ifl_top_format_fig(t[i].fig, f->total_fig[t[i].fig], v, sizeof(v));
-		else if (isnan(f->total_fig[t[i].fig]))
+		else if (!ifl_count_available(f->grouped, t[i].count))
 			snprintf(v, sizeof(v), "-");
 		else
 			snprintf(v, sizeof(v), "%llu", (unsigned long long)f->total.count[t[i].count]);
