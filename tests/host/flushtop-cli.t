@@ -70,3 +70,11 @@ if command -v tmux >/dev/null; then
 	done
 	tmux kill-server
 fi
+
+# make install: the tool in sbin, its manual in man8, the manual renders cleanly
+rc=0
+make -s -C "$TOP" install DESTDIR="$TMP/inst" PREFIX=/usr >&2 || rc=$?
+warn=$(MANWIDTH=80 man --warnings -l "$TMP/inst/usr/share/man/man8/iommu-flushtop.8" 2>&1 >/dev/null | head -n 3)
+check "make install DESTDIR PREFIX=/usr: sbin/iommu-flushtop and man8/iommu-flushtop.8; man renders it${warn:+ with warnings: $warn}" \
+	bash -c '[ "$1" = 0 ] && [ -x "$2/usr/sbin/iommu-flushtop" ] && [ -s "$2/usr/share/man/man8/iommu-flushtop.8" ] && [ -z "$3" ] &&
+		man -l "$2/usr/share/man/man8/iommu-flushtop.8" 2>/dev/null | grep -q "EXIT STATUS"' _ "$rc" "$TMP/inst" "$warn"
