@@ -9,7 +9,7 @@ set -u
 R=$VM_RESULTS/tmux
 mkdir -p "$R"
 export TMUX_TMPDIR=/tmp
-TOOL=$PWD/.output/bin/iommu-flushtop
+TOOL=${FLUSHTOP:-$PWD/.output/bin/iommu-flushtop}	# or the ASan/UBSan build
 t() { tmux -f /dev/null "$@"; }
 cap() { t capture-pane -p -t top >"$R/$1.txt"; }
 # wait_for STEP PATTERN: until the screen matches PATTERN (grep -E), then save it

@@ -212,10 +212,22 @@ int main(void)
 
 	/* a source that does not measure syncs: "-" and NAN, never 0 */
 	b->avail_counts &= ~(1ULL << IFL_C_SYNC);
+	b->avail_hists &= ~(1U << IFL_H_STALE_NS);
 	CHECK(ifl_top_frame_build(b, a, NULL, IFL_TG_CONSUMER, IFL_F_UNMAPS, &f) == 0 &&
 	      isnan(f.rows[1].fig[IFL_F_SYNCS]) && isnan(f.rows[1].fig[IFL_F_UNMAPS_PER_SYNC]) &&
 	      isnan(f.rows[1].fig[IFL_F_FORCED_PCT]) && !isnan(f.rows[1].fig[IFL_F_UNMAPS]),
 	      "an unavailable count makes the figures built on it unknown");
+	{
+		struct ifl_sysinfo si = { .kernel = "7.2.0", .machine = "x86_64" };
+		struct ifl_info info = { .source = "fentry", .source_desc = "d", .prog_type = "fentry" };
+		struct ifl_top_state st = { .si = &si, .info = &info, .interval = 1, .frame = 1, .since = &f };
+
+		ifl_top_header_line(&f, &st, 1, buf, sizeof(buf));
+		CHECK(strstr(buf, "events: fentry") && strstr(buf, "not measured: sync,stale_ns"),
+		      "the header names the source and what it does not measure: %s", buf);
+		ifl_top_header_line(&f, &st, 2, buf, sizeof(buf));
+		CHECK(strstr(buf, "syncs -  ") != NULL, "and the totals show it as -: %s", buf);
+	}
 	ifl_top_frame_free(&f);
 
 	ifl_snapshot_free(a);

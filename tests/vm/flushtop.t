@@ -11,9 +11,11 @@
 #   unmapped pages per sync (strict).
 # - The full-screen view driven through tmux (tests/guest/flushtop-tmux.sh):
 #   header and rows, each key, a resize, quit, SIGTERM and ^C leave the
-#   terminal as it was; bad input gives one line and exit 2 there too.
+#   terminal as it was; bad input gives one line and exit 2 there too.  The
+#   view runs as built under ASan/UBSan there (make sanitize), which abort
+#   with a report on any memory error or leak: the exit status tells.
 source "$(dirname "$0")/../lib/test.sh"
-make -s -C "$TOP" build >&2 || { notok "building iommu-flushtop"; exit 1; }
+make -s -C "$TOP" build sanitize >&2 || { notok "building iommu-flushtop"; exit 1; }
 if ! has_series; then
 	skip "no series for $BASE: the host test flushtop-cli checks the refusal"
 	exit 0
@@ -32,7 +34,9 @@ windows() {
 R="$TMP/lazy"
 mkdir -p "$R"
 if ! vm "$TMP/lazy.out" --iommu intel --results "$R" --timeout 400 -- bash -c \
-	'tests/guest/flushtop-frames.sh json --json -i 1 -n 8 && tests/guest/flushtop-tmux.sh'; then
+	'tests/guest/flushtop-frames.sh json --json -i 1 -n 8 &&
+	 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 FLUSHTOP=$PWD/.output/san/bin/iommu-flushtop tests/guest/flushtop-tmux.sh'; then
 	notok "lazy: the VM run failed"
 	exit 1
 fi

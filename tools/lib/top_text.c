@@ -142,11 +142,27 @@ void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_sta
 		    st->paused ? "  PAUSED" : "");
 		break;
 	}
-	case 1:
+	case 1: {
+		bool first = true;
+
 		ifl_sysinfo_iommu_line(st->si, iommu, sizeof(iommu));
 		put(buf, len, &off, "IOMMU: %s  events: %s, %s (%s)", iommu,
 		    st->info->source, st->info->source_desc, st->info->prog_type);
+		/* a source that sees less says what it misses: those columns read "-" */
+		for (int k = 0; k < IFL_NR_COUNTS; k++) {
+			if (ifl_count_available(f->grouped, k))
+				continue;
+			put(buf, len, &off, "%s%s", first ? "  not measured: " : ",", ifl_count_name(k));
+			first = false;
+		}
+		for (int h = 0; h < IFL_NR_HISTS; h++) {
+			if (ifl_hist_available(f->grouped, h))
+				continue;
+			put(buf, len, &off, "%s%s", first ? "  not measured: " : ",", ifl_hist_name(h));
+			first = false;
+		}
 		break;
+	}
 	case 2:
 		put(buf, len, &off, "per second: ");
 		totals(f, true, buf, len, &off);
