@@ -33,7 +33,6 @@
 #define MIN_INTERVAL 0.1
 
 const char *argp_program_version = NAME " 0.1";
-const char *argp_program_bug_address = "https://github.com/ (iommu-flushtop issues)";
 
 static const char doc[] =
 "Show, live, how IOMMU unmaps coalesce into IOTLB flushes: maps, unmaps,\n"
@@ -247,10 +246,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* One line on stderr, after the terminal is restored; the collector's reason if it has one. */
 static int fail(struct top *t, const char *what)
 {
+	const char *why = t->c ? ifl_errmsg(t->c) : NULL;
+
 	ifl_screen_stop();
-	fprintf(stderr, NAME ": %s%s%s\n", what, t->c ? ": " : "", t->c ? ifl_errmsg(t->c) : "");
+	fprintf(stderr, NAME ": %s%s%s\n", what, why && *why ? ": " : "", why && *why ? why : "");
 	return EXIT_ENV;
 }
 
@@ -357,6 +359,40 @@ static bool on_key(struct top *t, int k)
 	return false;
 }
 
+/*
+ * The full-screen view until the deadline: keys, resizes.  Returns 1 when
+ * asked to quit, -1 on failure (reported), else 0.
+ */
+static int wait_screen(struct top *t, uint64_t deadline, uint64_t now)
+{
+	int k = ifl_screen_key((int)((deadline - now + 999999) / 1000000));
+
+	if (k < 0)
+		return 0;
+	if (k == 'r' && !t->help) {
+		/* the totals from now on */
+		struct ifl_snapshot *b, *old = t->base;
+
+		if (ifl_snapshot_take(t->c, &b)) {
+			fail(t, "cannot read the collector");
+			return -1;
+		}
+		t->base = b;
+		release(t, old);
+	} else if (k != IFL_KEY_RESIZE && on_key(t, k)) {
+		return 1;
+	}
+	/* the frame on screen again: re-sorted, regrouped, resized */
+	if (t->now) {
+		if (build(t)) {
+			fail(t, "out of memory");
+			return -1;
+		}
+		ifl_screen_draw(&t->frame, &t->st, t->help);
+	}
+	return 0;
+}
+
 static int run(struct top *t)
 {
 	uint64_t interval_ns = (uint64_t)(env.interval * 1e9), deadline;
@@ -368,7 +404,6 @@ static int run(struct top *t)
 	deadline = mono_ns();	/* the first frame at once: what happened since attach */
 	for (;;) {
 		struct ifl_snapshot *next;
-		bool redraw = false, quit = false;
 		uint64_t now = mono_ns();
 
 		if (stop)
@@ -376,29 +411,12 @@ static int run(struct top *t)
 		if (now < deadline) {
 			/* wait for the deadline, or a key, or a signal */
 			if (t->screen) {
-				int k = ifl_screen_key((int)((deadline - now + 999999) / 1000000));
+				int r = wait_screen(t, deadline, now);
 
-				if (k == IFL_KEY_RESIZE) {
-					redraw = true;
-				} else if (k == 'r' && !t->help) {
-					/* totals from now on */
-					struct ifl_snapshot *old = t->base;
-
-					if (ifl_snapshot_take(t->c, &t->base))
-						return fail(t, "cannot read the collector");
-					release(t, old);
-					redraw = true;
-				} else if (k >= 0) {
-					quit = on_key(t, k);
-					redraw = true;
-				}
-				if (quit)
+				if (r < 0)
+					return EXIT_ENV;
+				if (r > 0)
 					break;
-				if (redraw && t->now) {
-					if (build(t))
-						return fail(t, "out of memory");
-					ifl_screen_draw(&t->frame, &t->st, t->help);
-				}
 			} else {
 				struct timespec ts = { (time_t)(deadline / 1000000000ULL),
 						       (long)(deadline % 1000000000ULL) };

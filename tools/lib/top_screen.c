@@ -26,7 +26,7 @@ static const char *const help_lines[] = {
 	"  g        group rows by driver+consumer, driver+device, driver",
 	"  p        pause / resume: the frame stays, the next one covers the pause",
 	"  r        reset the totals (the \"totals over\" line)",
-	"  ?        this help; any key returns",
+	"  ? or h   this help; any key returns",
 	"",
 	"Columns: maps, unmaps, IOTLB syncs and whole-IOTLB flushes per second;",
 	"unmaps and 4 KiB pages each sync or flush-queue flush covered; the %",
