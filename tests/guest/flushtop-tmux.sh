@@ -48,9 +48,10 @@ shell view "$TOOL -i 0.5"
 wait_for view '^intel-iommu +dma-iommu' && wait_for view2 'frame [3-9]'
 t send-keys -t top '>' && wait_for sort-right 'sort: SYNCS/s'
 t send-keys -t top '<' '<' && wait_for sort-left 'sort: MAPS/s'
-t send-keys -t top g && wait_for group-device 'group: driver,device'
-t send-keys -t top g && wait_for group-driver 'group: driver  '
-t send-keys -t top g && wait_for group-consumer 'group: driver,consumer'
+# each until a row of the new grouping is there (an interval can be idle)
+t send-keys -t top g && wait_for group-device '^intel-iommu +0000:'
+t send-keys -t top g && wait_for group-driver '^intel-iommu +[0-9.]+ '
+t send-keys -t top g && wait_for group-consumer '^intel-iommu +dma-iommu '
 t send-keys -t top p && wait_for paused 'PAUSED'
 sleep 1.6	# three intervals: a paused screen must not change
 cap paused-later

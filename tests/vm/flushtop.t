@@ -9,6 +9,8 @@
 #   ftrace's total exactly.  The figures: unmaps per flush-queue flush are
 #   ftrace's entries per dma_fq_flush (lazy), 1 unmap per sync and the
 #   unmapped pages per sync (strict).
+# - Filters (strict boot): --device with the NVMe sees exactly the 256
+#   unmaps of 256 dd reads, on that device's row alone; --consumer vfio, none.
 # - The full-screen view driven through tmux (tests/guest/flushtop-tmux.sh):
 #   header and rows, each key, a resize, quit, SIGTERM and ^C leave the
 #   terminal as it was; bad input gives one line and exit 2 there too.  The
@@ -134,8 +136,8 @@ done
 # ---- strict: batch frames -----------------------------------------------------
 R="$TMP/strict"
 mkdir -p "$R"
-if ! vm "$TMP/strict.out" --iommu intel --strict --results "$R" -- \
-	tests/guest/flushtop-frames.sh batch -b -i 1 -n 8; then
+if ! vm "$TMP/strict.out" --iommu intel --strict --results "$R" -- bash -c \
+	'tests/guest/flushtop-frames.sh batch -b -i 1 -n 8 && tests/guest/flushtop-filters.sh'; then
 	notok "strict: the VM run failed"
 	exit 1
 fi
@@ -167,3 +169,16 @@ row=$(sed -n '/^== summary/,$p' "$R/batch.out" | grep -E '^intel-iommu +dma-iomm
 pages=$(awk -v b="$(f unmap_bytes_dma "$B")" -v s="$(f n_iotlb_sync_dma "$B")" 'BEGIN { if (s) printf "%.1f", b / 4096 / s }')
 check "strict batch: the summary's dma-iommu row: 1.0 unmap per sync, ftrace's $pages pages per sync, 0.0% forced: $row" \
 	bash -c 'p=$2; set -- $1; [ "$7" = 1.0 ] && [ -n "$p" ] && [ "$8" = "$p" ] && [ "$9" = 0.0 ]' _ "$row" "$pages"
+
+# filters
+bdf=$(f nvme_bdf "$TMP/strict.out")
+"$frames" <"$R/filter-dev.json" >"$TMP/fdev.facts" && "$frames" <"$R/filter-vfio.json" >"$TMP/fvfio.facts" ||
+	notok "filters: the JSON frames parse"
+unm=$(grep '^f[0-9]*_unmap=' "$TMP/fdev.facts" | awk -F= '{ s += $2 } END { print s + 0 }')
+others=$(grep '^f[0-9]*_row=' "$TMP/fdev.facts" | grep -vc "^f[0-9]*_row=intel-iommu|\*|$bdf|")
+check "filters: --device $bdf -g device: the 256 unmaps of 256 dd reads ($unm), no other row ($others)" \
+	[ "$(f filter_dev_status "$TMP/strict.out")" = 0 -a "$unm" = 256 -a "$others" = 0 ]
+vu=$(grep -E '^f[0-9]*_(unmap|map)=' "$TMP/fvfio.facts" | awk -F= '{ s += $2 } END { print s + 0 }')
+check "filters: --consumer vfio over the same reads: no row, no map or unmap ($vu)" \
+	[ "$(f filter_vfio_status "$TMP/strict.out")" = 0 -a "$vu" = 0 -a "$(grep -c '_row=' "$TMP/fvfio.facts")" = 0 \
+	  -a "$(f frames "$TMP/fvfio.facts")" = 5 ]
