@@ -8,7 +8,8 @@
 #   each the median of RUNS runs, interleaved; then, over SECS seconds with
 #   an NVMe read loop running, iommu-flushtop -b -i 1 and top -b -d 1 side
 #   by side: their CPU time (utime + stime) in % of one CPU, and
-#   iommu-flushtop's peak RSS (VmHWM).
+#   iommu-flushtop's peak RSS (VmHWM); then the full-screen view and top's
+#   own, each in a 160x50 tmux pane, side by side over SECS: CPU and peak RSS.
 # usage: flushtop-perf.sh [RUNS] [SECS]
 set -eu
 runs=${1:-7} secs=${2:-30}
@@ -54,5 +55,21 @@ echo "flushtop_cpu_pct=$(awk -v d=$((a2 - a1)) -v hz="$hz" -v ns=$((t1 - t0)) 'B
 echo "top_cpu_pct=$(awk -v d=$((b2 - b1)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * d / hz / (ns / 1e9) }')"
 echo "flushtop_rss_peak_kib=$(awk '/^VmHWM:/ { print $2 }' /proc/$tp/status)"
 echo "top_rss_peak_kib=$(awk '/^VmHWM:/ { print $2 }' /proc/$pp/status)"
-kill $tp $pp $load
+kill $tp $pp
+wait $tp $pp 2>/dev/null || true
+
+# the full-screen view, drawn into tmux
+export TMUX_TMPDIR=/tmp
+tmux -f /dev/null new-session -d -s perf -x 160 -y 50 "$PWD/$TOOL -i 1"
+tmux -f /dev/null new-session -d -s perftop -x 160 -y 50 "top -d 1"
+sleep 5
+vp=$(pidof iommu-flushtop) tp=$(pidof -s top)
+a1=$(cpu "$vp") b1=$(cpu "$tp") t0=$(now_ns)
+sleep "$secs"
+a2=$(cpu "$vp") b2=$(cpu "$tp") t1=$(now_ns)
+echo "screen_cpu_pct=$(awk -v d=$((a2 - a1)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * d / hz / (ns / 1e9) }')"
+echo "screen_top_cpu_pct=$(awk -v d=$((b2 - b1)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * d / hz / (ns / 1e9) }')"
+echo "screen_rss_peak_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$vp/status")"
+tmux -f /dev/null kill-server
+kill $load
 wait 2>/dev/null || true
