@@ -9,6 +9,7 @@
 #   ftrace's total exactly.  The figures: unmaps per flush-queue flush are
 #   ftrace's entries per dma_fq_flush (lazy), 1 unmap per sync and the
 #   unmapped pages per sync (strict).
+# - No IOMMU (a boot with none): one line on stderr, exit 1, no frame.
 # - Filters (strict boot): --device with the NVMe sees exactly the 256
 #   unmaps of 256 dd reads, on that device's row alone; --consumer vfio, none.
 # - The full-screen view driven through tmux (tests/guest/flushtop-tmux.sh):
@@ -182,3 +183,13 @@ vu=$(grep -E '^f[0-9]*_(unmap|map)=' "$TMP/fvfio.facts" | awk -F= '{ s += $2 } E
 check "filters: --consumer vfio over the same reads: no row, no map or unmap ($vu)" \
 	[ "$(f filter_vfio_status "$TMP/strict.out")" = 0 -a "$vu" = 0 -a "$(grep -c '_row=' "$TMP/fvfio.facts")" = 0 \
 	  -a "$(f frames "$TMP/fvfio.facts")" = 5 ]
+
+# no IOMMU: the environment refuses, in one line
+rc=0
+mkdir -p "$TMP/none"
+vm "$TMP/none.out" --iommu none --results "$TMP/none" -- \
+	bash -c '.output/bin/iommu-flushtop -b -n 1 2>"$VM_RESULTS/err"; echo "status=$?"' || rc=$?
+err=$(cat "$TMP/none/err" 2>/dev/null)
+check "no IOMMU: exit $(f status "$TMP/none.out") (want 1), no frame, one line: \"$err\"" \
+	bash -c '[ "$1" = 0 ] && [ "$2" = 1 ] && [ "$(grep -c . <<<"$3")" = 1 ] && grep -q "^iommu-flushtop: no IOMMU" <<<"$3" &&
+		[ "$(grep -c "^iommu-flushtop " "$4")" = 0 ]' _ "$rc" "$(f status "$TMP/none.out")" "$err" "$TMP/none.out"
