@@ -62,13 +62,14 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo install clean distclean help
+.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo demo-live install clean distclean help
 
 all: deps build
 
 help:
 	@echo "make             install missing packages, build the collector library and test programs"
-	@echo "make demo        build the test kernel, boot it, show a workload's IOMMU activity"
+	@echo "make demo        build the test kernel, boot it, run iommu-flushtop over a mixed workload"
+	@echo "make demo-live   the same with iommu-flushtop's full-screen view on this terminal (q quits)"
 	@echo "make check       run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
 	@echo "make sanitize    the library and test programs under ASan/UBSan (.output/san/)"
@@ -173,7 +174,13 @@ bench: deps kernels build
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 demo: deps
+	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/demo
+
+# The full-screen view on this terminal, through the VM's console.
+demo-live: deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)DEMO_LIVE=1 scripts/demo
 
 clean:
 	$(Q)rm -rf .output

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Runs in the test VM: iommu-flushtop's frames beside ftrace's record of the
+# same events.  ftrace stamps events with CLOCK_MONOTONIC (trace_clock mono),
+# the clock of the frames' windows, so the host can count ftrace's events
+# inside each frame's window.  The workload (NVMe reads and writes) starts
+# after the first frame is out and ends well before the last one, so every
+# event ftrace records falls inside the frames: their sum must equal it.
+# usage: flushtop-frames.sh NAME TOOL-OPTION...   (output in $VM_RESULTS/NAME.*)
+set -eu
+name=$1; shift
+T=/sys/kernel/tracing
+EVENTS="map unmap iotlb_gather_add iotlb_sync flush_iotlb_all sync_map dma_fq_queue dma_fq_flush"
+out=$VM_RESULTS/$name.out
+echo 0 >$T/tracing_on
+echo mono >$T/trace_clock
+echo 32768 >$T/buffer_size_kb
+echo >$T/trace
+for e in $EVENTS; do echo 1 >$T/events/iommu/$e/enable; done
+echo 1 >$T/tracing_on
+.output/bin/iommu-flushtop "$@" >"$out" 2>"$VM_RESULTS/$name.err" &
+pid=$!
+# the first frame (batch: its header line) is out: the collector is attached
+for _ in $(seq 600); do [ -s "$out" ] && break; sleep 0.1; done
+# spread over several frames
+dd if=/dev/nvme0n1 of=/dev/null bs=64k count=256 iflag=direct 2>/dev/null
+sleep 1
+dd if=/dev/zero of=/dev/nvme0n1 bs=4k count=256 oflag=direct 2>/dev/null
+sleep 1
+dd if=/dev/nvme0n1 of=/dev/null bs=4k count=256 iflag=direct 2>/dev/null
+rc=0
+wait $pid || rc=$?
+echo 0 >$T/tracing_on
+echo "${name}_status=$rc"
+cp $T/trace "$VM_RESULTS/$name.trace"
+echo "${name}_overrun=$(cat $T/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }')"
+for e in $EVENTS; do echo 0 >$T/events/iommu/$e/enable; done
+echo local >$T/trace_clock
