@@ -62,7 +62,7 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo demo-live install clean distclean help
+.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
 all: deps build
 
@@ -76,6 +76,7 @@ help:
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
+	@echo "make ab PATCH=F  A/B of a review thread's patch: flush figures without and with it"
 	@echo "make install    the tools and man pages into DESTDIR/PREFIX (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 	@echo "V=1 shows the commands"
@@ -172,6 +173,12 @@ bench: deps kernels build
 	$(Q)$(OUTPUT)/tests/bench-handlers
 	$(Q)scripts/bench-handlers-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
+
+# What a patch from a review thread does to flush coalescing: kernels
+# without and with it, the same workloads on both (docs/ab-patch.md).
+ab: deps build
+	$(Q)[ -n "$(PATCH)" ] || { echo "usage: make ab PATCH=file.patch [AB_OPTS='--runs 5 --workload dmabench']" >&2; exit 2; }
+	$(Q)scripts/ab-patch $(AB_OPTS) $(PATCH)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory build

@@ -26,6 +26,7 @@
 
 #include "collector.h"
 #include "dump.h"
+#include "ab_report.h"
 #include "hist_report.h"
 #include "sysinfo.h"
 
@@ -60,6 +61,7 @@ static const char doc[] =
 	"  iommu-flushhist [-g FIELDS] [-m METRICS] [-o FILE.json] -- COMMAND [ARG...]\n"
 	"  iommu-flushhist -i FILE.json [-g FIELDS] [-m METRICS] [-o COPY.json]\n"
 	"  iommu-flushhist --compare A.json B.json [-g FIELDS] [-m METRICS]\n"
+	"  iommu-flushhist --compare A1.json,A2.json,... B1.json,B2.json,...\n"
 	"\v"
 	"Recording needs root (or CAP_BPF and CAP_PERFMON) and a kernel with the "
 	"IOMMU flush tracepoint series; -i and --compare need neither.  Every "
@@ -72,6 +74,8 @@ static const char doc[] =
 	"    iommu-flushhist -g driver,device -m unmaps,stale -d 5\n"
 	"    iommu-flushhist -i lazy.json         # print a saved recording\n"
 	"    iommu-flushhist --compare strict.json lazy.json\n"
+	"    iommu-flushhist --compare a1.json,a2.json,a3.json b1.json,b2.json,b3.json\n"
+	"                                         # runs of two kernels, with spread\n"
 	"\n"
 	"FIELDS: driver, type, consumer, device, caller, or none (default "
 	"driver,consumer; consumer for --compare).  METRICS: pages, unmaps, sync, "
@@ -241,6 +245,57 @@ static int print_input(void)
 	int ret = load(env.input, &d);
 
 	return ret ? ret : present(&d);
+}
+
+#define MAX_RUNS 99
+
+/* The files of one side of --compare, comma-separated; *n of them. */
+static int load_side(char *list, struct ifl_dump *d, size_t *n)
+{
+	char *save = NULL, *path;
+	int ret = 0;
+
+	*n = 0;
+	for (path = strtok_r(list, ",", &save); path && !ret; path = strtok_r(NULL, ",", &save)) {
+		if (*n == MAX_RUNS) {
+			fprintf(stderr, TOOL ": --compare takes at most %d recordings a side\n", MAX_RUNS);
+			return EXIT_USAGE;
+		}
+		ret = load(path, &d[*n]);
+		if (!ret)
+			(*n)++;
+	}
+	if (!ret && !*n) {
+		fprintf(stderr, TOOL ": --compare: a side names no file\n");
+		ret = EXIT_USAGE;
+	}
+	return ret;
+}
+
+/*
+ * Several recordings a side (the runs of scripts/ab-patch): each figure's
+ * median and spread, and whether B differs beyond it (ab_report.h).
+ */
+static int compare_runs(void)
+{
+	static struct ifl_dump a[MAX_RUNS], b[MAX_RUNS];
+	size_t na = 0, nb = 0;
+	unsigned int shown;
+	char err[512];
+	int ret;
+
+	ret = load_side(env.args[0], a, &na);
+	if (!ret)
+		ret = load_side(env.args[1], b, &nb);
+	if (!ret && ifl_ab_compare(stdout, a, na, b, nb, &shown, err, sizeof(err))) {
+		fprintf(stderr, TOOL ": %s\n", err);
+		ret = EXIT_ENV;
+	}
+	for (size_t i = 0; i < na; i++)
+		ifl_dump_free(&a[i]);
+	for (size_t i = 0; i < nb; i++)
+		ifl_dump_free(&b[i]);
+	return ret;
 }
 
 static int compare(void)
@@ -497,6 +552,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, TOOL ": --compare prints, it saves nothing (-o)\n");
 			return EXIT_USAGE;
 		}
+		if (strchr(env.args[0], ',') || strchr(env.args[1], ','))
+			return compare_runs();
 		return compare();
 	}
 	if (env.input) {

@@ -240,8 +240,8 @@ static bool low_ends(const uint64_t *hist, uint64_t *sum)
  * (4 KiB, 64 KiB, 2 MiB: interpolation would say 6 KiB, 96 KiB, 3 MiB)
  * and of strict mode's pages per sync.
  */
-static void row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
-		      struct ifl_text_stats *st)
+void ifl_report_row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
+			  struct ifl_text_stats *st)
 {
 	const uint64_t *hist = r->hist[h];
 	uint64_t sum, lows;
@@ -333,7 +333,7 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 			fputc('\n', f);
 			struct ifl_text_stats st;
 
-			row_stats(g, r, h, &st);
+			ifl_report_row_stats(g, r, h, &st);
 			ifl_text_hist(f, h, r->hist[h], ifl_hist_available(g, h), &st);
 		}
 	}
@@ -387,9 +387,9 @@ static void compare_group(FILE *f, const char *label, const struct ifl_snapshot 
 		}
 		ifl_text_compare_head(f, h);
 		if (ra)
-			row_stats(ga, ra, h, &sa);
+			ifl_report_row_stats(ga, ra, h, &sa);
 		if (rb)
-			row_stats(gb, rb, h, &sb);
+			ifl_report_row_stats(gb, rb, h, &sb);
 		ifl_text_compare_side(f, "A", ra ? &sa : NULL);
 		ifl_text_compare_side(f, "B", rb ? &sb : NULL);
 		ifl_text_compare_ratio(f, ra ? &sa : NULL, rb ? &sb : NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "dump.h"
+#include "hist_text.h"
 
 struct ifl_report_opts {
 	unsigned int group_by;	/* IFL_BY_DRIVER | ...; 0: one group, "all" */
@@ -27,6 +28,14 @@ struct ifl_report_opts {
 int ifl_report_parse_group(const char *s, unsigned int *by);
 /* "unmaps,stale", "all"; names from ifl_text_metric_short() or ifl_hist_name(). */
 int ifl_report_parse_metrics(const char *s, uint32_t *bits);
+
+/*
+ * The statistics of histogram h of row r of s: exact where the counters
+ * allow (means from exact sums, percentiles at bucket low ends when every
+ * sample sits there), interpolated in the log2 buckets otherwise.
+ */
+void ifl_report_row_stats(const struct ifl_snapshot *s, const struct ifl_row *r, enum ifl_hist h,
+			  struct ifl_text_stats *st);
 
 /* Header (kernel, IOMMU, mode, workload, duration, totals), then per group. */
 int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,

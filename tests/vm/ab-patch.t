@@ -1,0 +1,78 @@
+# scripts/ab-patch end to end on the primary base, with the test patches of
+# tests/ab/ as the review thread's patch:
+# - fq-timeout-2ms.patch (dma-iommu's flush-queue timer at 2 ms, one jiffy,
+#   against 10 ms, three jiffies): in lazy mode B must flush the queue more
+#   often per second and keep IOVAs stale for less time, both beyond the
+#   spread of 3 runs a side, and every run's JSON is kept;
+# - comment-only.patch (a comment): no figure may differ beyond the spread.
+#   Two identical kernels fall outside each other's range on one figure with
+#   probability 2/C(2N,N) for N runs a side (10% at N=3), so this case runs
+#   7 a side (0.06% a figure);
+# - refusals: not a patch, a patch that does not apply, an unknown base or
+#   workload: one line, non-zero exit, nothing built, no tree left
+#   half-applied.
+source "$(dirname "$0")/../lib/test.sh"
+if [ "$BASE" != v7.2 ]; then skip "the A/B test patches are written for v7.2"; exit 0; fi
+AB="$TOP/scripts/ab-patch"
+builds() { ls -d "${IOMMU_FLUSHTOP_CACHE:-$HOME/.cache/iommu-flushtop}"/build/v7.2-ab-* 2>/dev/null | sort | tr '\n' ' '; }
+tree="${IOMMU_FLUSHTOP_CACHE:-$HOME/.cache/iommu-flushtop}/git/v7.2"
+
+# --- refusals -------------------------------------------------------------------
+refuse() {   # NAME WANT-RC PATTERN ab-patch-args...
+	local name=$1 want=$2 pat=$3 rc=0 before after; shift 3
+	before=$(builds)
+	(cd "$TMP" && "$AB" "$@") >"$TMP/out" 2>"$TMP/err" || rc=$?
+	after=$(builds)
+	cat "$TMP/err"
+	check "$name: exit $rc (want $want), one line matching '$pat': $(head -c 200 "$TMP/err")" \
+		bash -c '[ "$1" = "$2" ] && [ "$(wc -l <"$3")" = 1 ] && grep -q -- "$4" "$3"' _ "$rc" "$want" "$TMP/err" "$pat"
+	check "$name: no kernel built" [ "$before" = "$after" ]
+}
+refuse "not a patch" 1 "not-a-patch.txt is not a patch" "$TOP/tests/ab/not-a-patch.txt"
+refuse "unknown base" 2 "unknown base 'v9.9'" --base v9.9 "$TOP/tests/ab/comment-only.patch"
+refuse "unknown workload" 2 "unknown workload 'nope'" --workload nope "$TOP/tests/ab/comment-only.patch"
+refuse "does not apply" 1 "does-not-apply.patch does not apply on v7.2 with its series: drivers/iommu/dma-iommu.c" \
+	--runs 1 "$TOP/tests/ab/does-not-apply.patch"
+check "does not apply: no git am left in progress in the base's tree, no change in it" \
+	bash -c '[ ! -d "$1/.git/rebase-apply" ] && [ -z "$(git -C "$1" status --porcelain)" ]' _ "$tree"
+
+# --- figure VERDICT/RATIO from a report block ----------------------------------------
+# fig FILE WORKLOAD FIGURE: "ratio verdict" of that figure in that block
+fig() {
+	awk -v w="== $2," -v f="$3" '
+		index($0, w) == 1 { inb = 1; next }
+		/^== / { inb = 0 }
+		inb && $0 == f { getline; n = split($0, x, " "); v = x[n]; r = x[n - 1]
+			if (v == "shown" && x[n - 1] == "not") { v = "not-shown"; r = x[n - 2] }
+			print r, v; exit }' "$1"
+}
+
+# --- a patch with an effect ------------------------------------------------------------
+out="$TMP/ab-2ms"
+if "$AB" --mode lazy --runs 3 --workload nvme-randread-4k -o "$out" "$TOP/tests/ab/fq-timeout-2ms.patch" >"$TMP/2ms.txt"; then
+	cat "$TMP/2ms.txt"
+	read -r r v <<<"$(fig "$out/report.txt" nvme-randread-4k "flush-queue flushes per second")"
+	check "2 ms timer: flush-queue flushes per second $r, $v (want above 1, shown)" \
+		bash -c '[ "$2" = shown ] && awk -v r="${1%x}" "BEGIN { exit !(r > 1) }"' _ "$r" "$v"
+	read -r r v <<<"$(fig "$out/report.txt" nvme-randread-4k "stale window (ns), p99")"
+	check "2 ms timer: stale window p99 $r, $v (want below 1, shown)" \
+		bash -c '[ "$2" = shown ] && awk -v r="${1%x}" "BEGIN { exit !(r < 1) }"' _ "$r" "$v"
+	n=$(ls "$out"/lazy-nvme-randread-4k-[AB][123].json 2>/dev/null | wc -l)
+	check "2 ms timer: the JSON of all 6 runs and the report are kept ($n)" [ "$n" = 6 -a -s "$out/report.txt" ]
+	w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$out/report.txt")
+	check "2 ms timer: the report is within 72 columns ($w)" [ "$w" -le 72 ]
+else
+	notok "2 ms timer: ab-patch failed"
+fi
+
+# --- a patch without one ---------------------------------------------------------------
+out="$TMP/ab-comment"
+if "$AB" --mode lazy --runs 7 --workload nvme-randread-4k -o "$out" "$TOP/tests/ab/comment-only.patch" >"$TMP/comment.txt"; then
+	cat "$TMP/comment.txt"
+	shown=$(grep -c ' shown$' "$out/report.txt" | tr -d ' ') notshown=$(grep -c ' not shown$' "$out/report.txt")
+	check "comment only: every figure inside the spread ($notshown not shown, $((shown - notshown)) shown)" \
+		[ "$shown" = "$notshown" -a "$notshown" -ge 5 ]
+	check "comment only: the report says no difference was shown" grep -q "^no difference shown" "$out/report.txt"
+else
+	notok "comment only: ab-patch failed"
+fi
