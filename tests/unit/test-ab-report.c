@@ -18,39 +18,7 @@
 
 #define DUMPS "tests/fixtures/dumps/"
 
-static char *text;
-static size_t text_len;
-
-static FILE *capture(void)
-{
-	FILE *f;
-
-	free(text);
-	text = NULL;
-	f = open_memstream(&text, &text_len);
-	if (!f)
-		exit(2);
-	return f;
-}
-
-static int widest(void)
-{
-	int w = 0, col = 0;
-
-	for (size_t i = 0; i < text_len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\n') {
-			col = 0;
-			continue;
-		}
-		if (c < 0x20 || c > 0x7e)
-			return -1;
-		if (++col > w)
-			w = col;
-	}
-	return w;
-}
+#include "capture.h"
 
 static void load(const char *name, struct ifl_dump *d)
 {
