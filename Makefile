@@ -86,7 +86,7 @@ sanitize: $(LIB_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
 	$(Q)mkdir -p $@
 
-$(BPF_OBJ): bpf/iommu_flush.bpf.c bpf/iommu_kernel.h include/iommu_flush.h | $(OUTPUT)
+$(BPF_OBJ): bpf/iommu_flush.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
