@@ -106,7 +106,7 @@ static int check_env(struct ifl_collector *c)
 				"need root, or the capabilities CAP_BPF and CAP_PERFMON, to load BPF programs");
 	if (access(btf_path, R_OK))
 		return ifl_fail(c, IFL_ERR_NO_BTF,
-				"the kernel has no BTF (%s: %s): it needs CONFIG_DEBUG_INFO_BTF=y",
+				"the kernel has no BTF (%s: %s): both event sources need it (tracepoints and fentry/kprobes), CONFIG_DEBUG_INFO_BTF=y",
 				btf_path, strerror(errno));
 	c->btf = btf__parse(btf_path, NULL);
 	if (!c->btf)
