@@ -283,7 +283,8 @@ static __always_inline void fb_exit(__u32 kind, __u32 slot, const __u64 *arg, __
 				    bool found, const struct fb_entry *e)
 {
 	__u64 domain = arg[0] ? arg[0] + fb_dom_off[kind][slot & (IFL_FB_SLOTS - 1)] : 0;
-	__u64 gather, gs, ge;
+	__u64 gather = 0, gs, ge;
+	__u32 gi;
 
 	switch (kind) {
 	case IFL_FB_SYNC:
@@ -298,7 +299,10 @@ static __always_inline void fb_exit(__u32 kind, __u32 slot, const __u64 *arg, __
 		on_sync_map(domain, arg[2], (int)ret, 0, fb_elapsed(found, e));
 		break;
 	case IFL_FB_UNMAP:
-		gather = arg[fb_gather_arg[slot & (IFL_FB_SLOTS - 1)] % 6];
+		/* a compare, not "% 6": 6.12's verifier cannot bound the latter */
+		gi = fb_gather_arg[slot & (IFL_FB_SLOTS - 1)];
+		if (gi < 6)
+			gather = arg[gi];
 		fb_unmap_done(domain, gather, fb_gather_queued(gather));
 		break;
 	case IFL_FB_MAP:

@@ -34,4 +34,5 @@ for e in "${evs[@]}"; do
 done
 for e in "${evs[@]}"; do echo '!hist:keys=common_pid' >$T/events/$e/trigger; done
 : >$T/kprobe_events
+echo "kernel=$(uname -r)"
 echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"
