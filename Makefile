@@ -165,11 +165,13 @@ patches-check: deps
 
 # Performance figures (docs/performance.md): the collector's handler cost
 # beside an empty program (host test runs, then the real hooks in the VM),
+# the fallback source's cost beside the tracepoint source's (same VM boot),
 # and the series' cost with its events disabled (dma_map_benchmark,
 # pristine vs patched, interleaved runs in the VM).
 bench: deps kernels build
 	$(Q)$(OUTPUT)/tests/bench-handlers
 	$(Q)scripts/bench-handlers-vm --base $(firstword $(BASES))
+	$(Q)scripts/bench-sources-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 demo: deps

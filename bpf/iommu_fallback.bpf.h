@@ -53,20 +53,38 @@ struct iommu_iotlb_gather___fb {
 /*
  * A call in progress, from its entry to its exit: the entry time and, for
  * kretprobes (which do not see the arguments), the arguments.  Keyed by
- * thread, and by CPU for the idle threads (pid 0 on every CPU), whose
- * softirqs run the flush queue's timer.
+ * thread (and CPU for the idle threads, pid 0 on every CPU, whose softirqs
+ * run the flush queue's timer) and by depth: an interrupt that unmaps
+ * (NVMe completions do) while its thread is inside a callback runs with
+ * the same thread, and its entry and exit nest inside the thread's, so a
+ * per-thread stack pairs each exit with its own entry.
  */
-struct fb_key {
+struct fb_thread {
 	__u64 tid;
-	__u32 kind;
 	__u32 cpu;
+	__u32 pad;
+};
+
+struct fb_key {
+	struct fb_thread t;
+	__u32 depth;
+	__u32 pad;
 };
 
 struct fb_entry {
+	__u64 kind;	/* checked at exit: an exit kretprobe missed shifts the stack */
 	__u64 t0;
 	__u64 arg[6];
 	__u64 pend_unmaps, pend_bytes;	/* flush_iotlb_all: queued before it began */
 };
+
+/* Per thread: how many of its calls are in progress (the stack's depth). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fb_thread);
+	__type(value, __u32);
+} fb_depth SEC(".maps");
 
 /* Unmaps dma-iommu queued on a domain since its last flush_iotlb_all. */
 struct fb_pending {
@@ -107,25 +125,33 @@ static __always_inline struct fb_cpu *fb_cpu(void)
 	return bpf_map_lookup_elem(&fb_cpus, &k);
 }
 
-static __always_inline struct fb_key fb_key(__u32 kind)
+static __always_inline struct fb_thread fb_thread(void)
 {
-	struct fb_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .kind = kind };
+	struct fb_thread t = { .tid = (__u32)bpf_get_current_pid_tgid() };
 
-	if (!k.tid)
-		k.cpu = bpf_get_smp_processor_id();
-	return k;
+	if (!t.tid)
+		t.cpu = bpf_get_smp_processor_id();
+	return t;
 }
 
 /* ------------------------------------------------------------------ */
 /* Handlers: what an entry or an exit of each kind does.                */
 
-/* Entry of any kind: remember the time (and the arguments, for kretprobes). */
+/* Entry of any kind: push the time (and the arguments, for kretprobes). */
 static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 {
-	struct fb_key k = fb_key(kind);
-	struct fb_entry e = { .t0 = bpf_ktime_get_ns() };
+	struct fb_key k = { .t = fb_thread() };
+	struct fb_entry e = { .kind = kind, .t0 = bpf_ktime_get_ns() };
 	struct fb_pending *p;
+	__u32 *d, one = 1;
 
+	d = bpf_map_lookup_elem(&fb_depth, &k.t);
+	if (d) {
+		k.depth = *d;
+		*d += 1;
+	} else {
+		bpf_map_update_elem(&fb_depth, &k.t, &one, BPF_ANY);
+	}
 	if (arg) {
 		for (int i = 0; i < 6; i++)
 			e.arg[i] = arg[i];
@@ -144,17 +170,24 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	bpf_map_update_elem(&fb_calls, &k, &e, BPF_ANY);
 }
 
-/* Exit: the entry's record, removed; false if the entry was not seen. */
+/* Exit: pop the entry's record; false if it was not seen (attached mid-call). */
 static __always_inline bool fb_leave(__u32 kind, struct fb_entry *out)
 {
-	struct fb_key k = fb_key(kind);
-	struct fb_entry *e = bpf_map_lookup_elem(&fb_calls, &k);
+	struct fb_key k = { .t = fb_thread() };
+	struct fb_entry *e;
+	__u32 *d;
 
+	d = bpf_map_lookup_elem(&fb_depth, &k.t);
+	if (!d || !*d)
+		return false;
+	*d -= 1;
+	k.depth = *d;
+	e = bpf_map_lookup_elem(&fb_calls, &k);
 	if (!e)
 		return false;
 	*out = *e;
 	bpf_map_delete_elem(&fb_calls, &k);
-	return true;
+	return out->kind == kind;
 }
 
 static __always_inline __u64 fb_elapsed(bool found, const struct fb_entry *e)
