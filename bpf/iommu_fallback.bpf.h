@@ -52,39 +52,34 @@ struct iommu_iotlb_gather___fb {
 
 /*
  * A call in progress, from its entry to its exit: the entry time and, for
- * kretprobes (which do not see the arguments), the arguments.  Keyed by
- * thread (and CPU for the idle threads, pid 0 on every CPU, whose softirqs
- * run the flush queue's timer) and by depth: an interrupt that unmaps
- * (NVMe completions do) while its thread is inside a callback runs with
- * the same thread, and its entry and exit nest inside the thread's, so a
- * per-thread stack pairs each exit with its own entry.
+ * kretprobes (which do not see the arguments), the arguments.  Kept in a
+ * stack per task (task-local storage: no hashing, freed with the task;
+ * the idle tasks, which run the flush queue's timer in softirq, are one
+ * per CPU): an interrupt that unmaps (NVMe completions do) while its task
+ * is inside a callback runs on the same task, and its entry and exit nest
+ * inside the task's, so each exit pops its own entry.
  */
-struct fb_thread {
-	__u64 tid;
-	__u32 cpu;
-	__u32 pad;
-};
-
-struct fb_key {
-	struct fb_thread t;
-	__u32 depth;
-	__u32 pad;
-};
-
 struct fb_entry {
-	__u64 kind;	/* checked at exit: an exit kretprobe missed shifts the stack */
+	__u64 kind;	/* checked at exit: an exit a kretprobe missed shifts the stack */
 	__u64 t0;
 	__u64 arg[6];
 	__u64 pend_unmaps, pend_bytes;	/* flush_iotlb_all: queued before it began */
 };
 
-/* Per thread: how many of its calls are in progress (the stack's depth). */
+#define FB_DEPTH 4	/* a task's callback, an interrupt's, a nested one's */
+
+struct fb_stack {
+	__u32 depth;	/* calls in progress, also those beyond FB_DEPTH */
+	__u32 pad;
+	struct fb_entry e[FB_DEPTH];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct fb_thread);
-	__type(value, __u32);
-} fb_depth SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fb_stack);
+} fb_stacks SEC(".maps");
 
 /* Unmaps dma-iommu queued on a domain since its last flush_iotlb_all. */
 struct fb_pending {
@@ -95,14 +90,6 @@ struct fb_pending {
 struct fb_cpu {
 	__u64 unmap_domain, unmap_queued, map_domain;
 };
-
-/* LRU: a call whose exit is never seen (attached in its middle) must not fill it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct fb_key);
-	__type(value, struct fb_entry);
-} fb_calls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -125,37 +112,30 @@ static __always_inline struct fb_cpu *fb_cpu(void)
 	return bpf_map_lookup_elem(&fb_cpus, &k);
 }
 
-static __always_inline struct fb_thread fb_thread(void)
-{
-	struct fb_thread t = { .tid = (__u32)bpf_get_current_pid_tgid() };
-
-	if (!t.tid)
-		t.cpu = bpf_get_smp_processor_id();
-	return t;
-}
-
 /* ------------------------------------------------------------------ */
 /* Handlers: what an entry or an exit of each kind does.                */
 
 /* Entry of any kind: push the time (and the arguments, for kretprobes). */
 static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 {
-	struct fb_key k = { .t = fb_thread() };
-	struct fb_entry e = { .kind = kind, .t0 = bpf_ktime_get_ns() };
+	struct fb_stack *st;
+	struct fb_entry *e;
 	struct fb_pending *p;
-	__u32 *d, one = 1;
+	__u32 d;
 
-	d = bpf_map_lookup_elem(&fb_depth, &k.t);
-	if (d) {
-		k.depth = *d;
-		*d += 1;
-	} else {
-		bpf_map_update_elem(&fb_depth, &k.t, &one, BPF_ANY);
-	}
-	if (arg) {
-		for (int i = 0; i < 6; i++)
-			e.arg[i] = arg[i];
-	}
+	st = bpf_task_storage_get(&fb_stacks, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	d = st->depth++;
+	if (d >= FB_DEPTH)
+		return;
+	e = &st->e[d & (FB_DEPTH - 1)];
+	e->kind = kind;
+	e->t0 = bpf_ktime_get_ns();
+	for (int i = 0; i < 6; i++)
+		e->arg[i] = arg ? arg[i] : 0;
+	e->pend_unmaps = e->pend_bytes = 0;
 	/*
 	 * What is queued now is invalidated by this flush; what is queued
 	 * while it runs waits for the next one.
@@ -163,30 +143,24 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	if (kind == IFL_FB_FLUSH_ALL && domain) {
 		p = bpf_map_lookup_elem(&fb_pending, &domain);
 		if (p) {
-			e.pend_unmaps = __sync_lock_test_and_set(&p->unmaps, 0);
-			e.pend_bytes = __sync_lock_test_and_set(&p->bytes, 0);
+			e->pend_unmaps = __sync_lock_test_and_set(&p->unmaps, 0);
+			e->pend_bytes = __sync_lock_test_and_set(&p->bytes, 0);
 		}
 	}
-	bpf_map_update_elem(&fb_calls, &k, &e, BPF_ANY);
 }
 
 /* Exit: pop the entry's record; false if it was not seen (attached mid-call). */
 static __always_inline bool fb_leave(__u32 kind, struct fb_entry *out)
 {
-	struct fb_key k = { .t = fb_thread() };
-	struct fb_entry *e;
-	__u32 *d;
+	struct fb_stack *st = bpf_task_storage_get(&fb_stacks, bpf_get_current_task_btf(), 0, 0);
+	__u32 d;
 
-	d = bpf_map_lookup_elem(&fb_depth, &k.t);
-	if (!d || !*d)
+	if (!st || !st->depth)
 		return false;
-	*d -= 1;
-	k.depth = *d;
-	e = bpf_map_lookup_elem(&fb_calls, &k);
-	if (!e)
+	d = --st->depth;
+	if (d >= FB_DEPTH)
 		return false;
-	*out = *e;
-	bpf_map_delete_elem(&fb_calls, &k);
+	*out = st->e[d & (FB_DEPTH - 1)];
 	return out->kind == kind;
 }
 
