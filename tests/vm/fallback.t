@@ -6,7 +6,8 @@
 # tests/guest/count-callbacks.sh, which counts with kprobe events and hist
 # triggers the same driver callbacks, and iommu:map/unmap, over the same
 # window (the collector's snapshots enclose ftrace's).  For intel-iommu
-# (fentry programs) and virtio-iommu (their kprobe twins), strict and lazy:
+# (fentry programs) and virtio-iommu (their kprobe twins), strict and lazy,
+# and amd-iommu (fentry; on 7.2 on generic_pt's amdv1 format), strict:
 # - syncs and flush-alls equal ftrace's count of the driver's iotlb_sync and
 #   flush_iotlb_all, maps and unmaps its iommu:map/unmap, nothing dropped;
 # - strict: every sync covered exactly 1 unmap; lazy: no sync, every unmap
@@ -21,17 +22,19 @@ dump=.output/tests/collector-dump
 DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
 cd "$TOP"
 
-declare -A SYNC=([intel]=intel_iommu_tlb_sync [virtio]=viommu_iotlb_sync)
-declare -A FLUSH=([intel]=intel_flush_iotlb_all [virtio]=viommu_flush_iotlb_all)
+declare -A SYNC=([intel]=intel_iommu_tlb_sync [virtio]=viommu_iotlb_sync [amd]=amd_iommu_iotlb_sync)
+declare -A FLUSH=([intel]=intel_flush_iotlb_all [virtio]=viommu_flush_iotlb_all [amd]=amd_iommu_flush_iotlb_all)
 
 f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
 sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
 
 for kernel in pristine stock; do
-for iommu in intel virtio; do
-	prog=fentry popt=(--tp-btf)
+for iommu in intel virtio amd; do
+	prog=fentry popt=(--tp-btf) modes="strict lazy"
 	[ $iommu = virtio ] && prog=kprobe popt=(--raw-tp)
-	for mode in strict lazy; do
+	# QEMU's amd-iommu makes the guest strict (docs/harness.md)
+	[ $iommu = amd ] && modes=strict
+	for mode in $modes; do
 		n=$kernel-$iommu-$mode vopt=()
 		[ $mode = strict ] && vopt=(--strict)
 		if ! vm "$TMP/$n" --$kernel --timeout 300 --iommu $iommu "${vopt[@]}" -- \
