@@ -64,6 +64,7 @@ struct fb_entry {
 	__u64 t0;
 	__u64 arg[6];
 	__u64 pend_unmaps, pend_bytes;	/* flush_iotlb_all: queued before it began */
+	__u64 fseq1;	/* flush_iotlb_all: 1 + the seq of the slots it covers, 0: none */
 };
 
 #define FB_DEPTH 4	/* a task's callback, an interrupt's, a nested one's */
@@ -84,9 +85,18 @@ struct {
 /* Unmaps dma-iommu queued on a domain since its last flush_iotlb_all. */
 struct fb_pending {
 	__u64 unmaps, bytes;
+	__u64 flushes;	/* flush-alls begun: the seq of the queued IOVAs' stale-window slots */
 };
 
-/* Per CPU: the domain of the last map/unmap callback, for the tracepoint after it. */
+/*
+ * Per CPU: the domain of the last map/unmap callback, for the tracepoint
+ * after it.  Not cleared by the tracepoint: when the kernel skips the
+ * callback's program (a BPF program already running on this CPU, as when
+ * an NVMe completion interrupts one: kprobes' bpf_prog_active, fentry's
+ * per-program recursion guard), the tracepoint, which has its own guard,
+ * still runs, and takes the domain and queued state of this CPU's
+ * previous unmap, nearly always the same device's.
+ */
 struct fb_cpu {
 	__u64 unmap_domain, unmap_queued, map_domain;
 };
@@ -135,7 +145,7 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	e->t0 = bpf_ktime_get_ns();
 	for (int i = 0; i < 6; i++)
 		e->arg[i] = arg ? arg[i] : 0;
-	e->pend_unmaps = e->pend_bytes = 0;
+	e->pend_unmaps = e->pend_bytes = e->fseq1 = 0;
 	/*
 	 * What is queued now is invalidated by this flush; what is queued
 	 * while it runs waits for the next one.
@@ -145,6 +155,7 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 		if (p) {
 			e->pend_unmaps = __sync_lock_test_and_set(&p->unmaps, 0);
 			e->pend_bytes = __sync_lock_test_and_set(&p->bytes, 0);
+			e->fseq1 = __sync_fetch_and_add(&p->flushes, 1) + 1;
 		}
 	}
 }
@@ -175,16 +186,28 @@ static __always_inline void fb_sync(__u64 domain, __u64 gather, __u64 gstart, __
 	on_sync(domain, gather, 0, ns, gstart, gend);
 }
 
-/* A flush of the whole IOTLB; in lazy mode it covers the queued unmaps. */
-static __always_inline void fb_flush_all(__u64 domain, __u64 ns, __u64 unmaps, __u64 bytes)
+/*
+ * A flush of the whole IOTLB; in lazy mode it covers the queued unmaps,
+ * and ends the stale window of the IOVAs queued before it began (the
+ * ring slots of seq fseq1 - 1 and older: the tracepoint source's ring,
+ * with the flush-alls begun on the domain as seq).
+ */
+static __always_inline void fb_flush_all(__u64 domain, __u64 ns, __u64 unmaps, __u64 bytes,
+					 __u64 fseq1)
 {
 	struct ifl_stats *s;
+	struct fq_ring *r;
 
 	on_flush_all(domain, 0, ns);
-	if (!unmaps)
-		return;
 	s = stats_for(domain, 0);
 	if (!s)
+		return;
+	if (fseq1) {
+		r = bpf_map_lookup_elem(&fq_rings, &domain);
+		if (r)
+			fq_consume(r, s, fseq1 - 1, bpf_ktime_get_ns());
+	}
+	if (!unmaps)
 		return;
 	hist_add(s, IFL_H_UNMAPS_PER_SYNC, unmaps);
 	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
@@ -211,12 +234,12 @@ static __always_inline void fb_tp_unmap(__u64 unmapped)
 	struct fb_cpu *fc = fb_cpu();
 	struct fb_pending *p, z = {};
 	struct ifl_stats *s;
+	struct fq_ring *r;
 	__u64 domain;
 
 	if (!fc)
 		return;
 	domain = fc->unmap_domain;
-	fc->unmap_domain = 0;
 	if (!fc->unmap_queued || !domain) {
 		on_unmap(unmapped, domain, 0);
 		return;
@@ -234,9 +257,17 @@ static __always_inline void fb_tp_unmap(__u64 unmapped)
 		bpf_map_update_elem(&fb_pending, &domain, &z, BPF_NOEXIST);
 		p = bpf_map_lookup_elem(&fb_pending, &domain);
 	}
-	if (p) {
-		__sync_fetch_and_add(&p->unmaps, 1);
-		__sync_fetch_and_add(&p->bytes, unmapped);
+	if (!p)
+		return;
+	__sync_fetch_and_add(&p->unmaps, 1);
+	__sync_fetch_and_add(&p->bytes, unmapped);
+	/* its stale window: from now to the end of the next flush-all to begin */
+	r = fq_ring_get(domain, 0);
+	if (r) {
+		fq_ring_push(r, p->flushes, unmapped);
+	} else {
+		drop(IFL_DROP_FQ_DOMAINS);
+		s->count[IFL_C_STALE_UNMEASURED]++;
 	}
 }
 
@@ -254,10 +285,8 @@ static __always_inline void fb_tp_map(__u64 size)
 	struct fb_cpu *fc = fb_cpu();
 	__u64 domain = 0;
 
-	if (fc) {
+	if (fc)
 		domain = fc->map_domain;
-		fc->map_domain = 0;
-	}
 	on_map(size, domain, 0);
 }
 
@@ -300,7 +329,7 @@ static __always_inline void fb_exit(__u32 kind, __u32 slot, const __u64 *arg, __
 		break;
 	case IFL_FB_FLUSH_ALL:
 		fb_flush_all(domain, fb_elapsed(found, e), found ? e->pend_unmaps : 0,
-			     found ? e->pend_bytes : 0);
+			     found ? e->pend_bytes : 0, found ? e->fseq1 : 0);
 		break;
 	case IFL_FB_SYNC_MAP:
 		on_sync_map(domain, arg[2], (int)ret, 0, fb_elapsed(found, e));

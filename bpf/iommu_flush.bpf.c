@@ -545,13 +545,24 @@ static __always_inline struct fq_ring *fq_ring_get(__u64 domain, __u64 dev)
 	return r;
 }
 
+/* A queued IOVA's time, for the flush with this seq (and the bytes it frees). */
+static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 bytes)
+{
+	__u64 idx = __sync_fetch_and_add(&r->head, 1);
+	struct fq_slot *sl = &r->slot[idx & (FQ_RING - 1)];
+
+	sl->t = bpf_ktime_get_ns();
+	sl->seq = seq;
+	sl->bytes = bytes;
+	sl->tag = idx + 1;
+}
+
 static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __u64 seq)
 {
 	struct ifl_stats *s = stats_for(domain, 0);
 	struct cpu_state *cs = cpu_state();
-	struct fq_slot *sl;
 	struct fq_ring *r;
-	__u64 idx, bytes;
+	__u64 bytes;
 
 	if (!s)
 		return;
@@ -581,12 +592,7 @@ static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __
 	}
 	bytes = pages * (r->granule ? r->granule : 1 << IFL_PAGE_SHIFT);
 	s->count[IFL_C_FQ_QUEUE_BYTES] += bytes;
-	idx = __sync_fetch_and_add(&r->head, 1);
-	sl = &r->slot[idx & (FQ_RING - 1)];
-	sl->t = bpf_ktime_get_ns();
-	sl->seq = seq;
-	sl->bytes = bytes;
-	sl->tag = idx + 1;
+	fq_ring_push(r, seq, bytes);
 }
 
 struct fq_consume_ctx {

@@ -27,6 +27,7 @@ declare -A FLUSH=([intel]=intel_flush_iotlb_all [virtio]=viommu_flush_iotlb_all 
 
 f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
 sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
+top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
 
 for kernel in pristine stock; do
 for iommu in intel virtio amd; do
@@ -61,6 +62,9 @@ for iommu in intel virtio amd; do
 			q=$(f col_n_unmap_unsynced $n) k=$(sum_hist "$h")
 			check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, many each (histogram $h)" \
 				[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a $((q / k)) -ge 4 ]
+			sh=$(f col_n_hist_stale_ns $n)
+			check "$n: lazy: a stale window for each of the $q queued unmaps ($(sum_hist "$sh"), histogram $sh), none unmeasured ($(f col_n_stale_unmeasured $n))" \
+				[ "$(sum_hist "$sh")" = "$q" -a "$(f col_n_stale_unmeasured $n)" = 0 ]
 			type=DMA-FQ
 		fi
 		bdf=$(f nvme_bdf $n)
@@ -82,7 +86,10 @@ done
 # series' per flush-queue flush (its entries) cover the same unmaps: the
 # totals are equal and the means within 25% (a flush-all on one CPU and
 # the flush-queue flush of another CPU's queue can split the same entries
-# differently).
+# differently).  Stale window: one per queued IOVA in both; the fallback's
+# ends at the end of the flush-all, the series' at its dma_fq_flush event
+# just after it, so the longest falls in the same log2 bucket or a
+# neighbour.
 if ! has_series; then
 	skip "no series for $BASE: nothing to compare the fallback with"
 	exit 0
@@ -117,6 +124,11 @@ for iommu in intel virtio; do
 			check "$n: lazy: unmaps per flush, fallback $q over $kc flush-alls ($hc), tracepoints $e over $kt flush-queue flushes ($ht), within 25%" \
 				awk -v q="$q" -v kc="$kc" -v e="$e" -v kt="$kt" 'BEGIN { if (!kc || !kt || q != e) exit 1
 					a = q / kc; b = e / kt; exit (a > 1.25 * b || b > 1.25 * a) }'
+			sc=$(f col_n_hist_stale_ns $n) st=$(f tp_n_hist_stale_ns $n)
+			bc=$(top_bucket "$sc") bt=$(top_bucket "$st")
+			check "$n: lazy: stale windows, fallback $(sum_hist "$sc") (longest in bucket $bc), tracepoints $(sum_hist "$st") (bucket $bt)" \
+				[ "$(sum_hist "$sc")" = "$(sum_hist "$st")" -a "$(sum_hist "$sc")" -ge 256 -a -n "$bc" -a -n "$bt" \
+				  -a "${bc:-0}" -ge $((${bt:-0} - 1)) -a "${bc:-0}" -le $((${bt:-0} + 1)) ]
 		fi
 	done
 done

@@ -12,10 +12,12 @@
  *
  * What it cannot measure is declared, so tools show "-": range-adds and
  * the forced-sync reasons (inside iommu.c's inline gather helpers, no
- * function to hook), the flush queue's own events and the stale window
- * (dma-iommu's queue_iova, fq_flush_iotlb are static and inlined on the
- * kernels measured; see fq_found), and the consumer of each event (a
- * callback's caller is iommu.c, not the consumer: rows have no caller).
+ * function to hook), the flush queue's own events (dma-iommu's queue_iova,
+ * fq_flush_iotlb are static and inlined on the kernels measured; see
+ * fq_found), and the consumer of each event (a callback's caller is
+ * iommu.c, not the consumer: rows have no caller).  The stale window is
+ * measured without them: from a queued unmap to the end of the domain's
+ * next flush-all to begin.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -280,9 +282,9 @@ const struct ifl_source ifl_source_fallback = {
 	.avail_counts = C(MAP) | C(MAP_BYTES) | C(UNMAP) | C(UNMAP_BYTES) | C(UNMAP_UNSYNCED) |
 			C(SYNC) | C(SYNC_NS) | C(SYNC_UNTRACKED) | C(FLUSHED_BYTES) |
 			C(FLUSH_ALL) | C(FLUSH_ALL_NS) | C(SYNC_MAP) | C(SYNC_MAP_BYTES) |
-			C(SYNC_MAP_ERR) | C(SYNC_MAP_NS),
+			C(SYNC_MAP_ERR) | C(SYNC_MAP_NS) | C(STALE_UNMEASURED),
 	.avail_hists = H(PAGES_PER_SYNC) | H(UNMAPS_PER_SYNC) | H(SYNC_NS) | H(MAP_SIZE) |
-		       H(UNMAP_SIZE),
+		       H(UNMAP_SIZE) | H(STALE_NS),
 	.prog_btf = "fentry",
 	.prog_plain = "kprobe",
 };
