@@ -88,7 +88,7 @@ sanitize: $(LIB_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
 	$(Q)mkdir -p $@
 
-$(BPF_OBJ): bpf/iommu_flush.bpf.c bpf/iommu_kernel.h include/iommu_flush.h | $(OUTPUT)
+$(BPF_OBJ): bpf/iommu_flush.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
@@ -167,11 +167,13 @@ patches-check: deps
 
 # Performance figures (docs/performance.md): the collector's handler cost
 # beside an empty program (host test runs, then the real hooks in the VM),
+# the fallback source's cost beside the tracepoint source's (same VM boot),
 # and the series' cost with its events disabled (dma_map_benchmark,
 # pristine vs patched, interleaved runs in the VM).
 bench: deps kernels build
 	$(Q)$(OUTPUT)/tests/bench-handlers
 	$(Q)scripts/bench-handlers-vm --base $(firstword $(BASES))
+	$(Q)scripts/bench-sources-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 # What a patch from a review thread does to flush coalescing: kernels

@@ -403,23 +403,15 @@ static __always_inline void on_unmap(__u64 unmapped, __u64 domain, __u64 caller)
 	cs->last_domain = domain;
 }
 
-static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forced)
+/*
+ * A range went into this gather (or, for the fallback source, an unmap
+ * did): it is pending until its sync, and the unmap event that follows on
+ * this CPU belongs to it.
+ */
+static __always_inline void gather_begin(struct cpu_state *cs, __u64 domain, __u64 gather)
 {
-	struct ifl_stats *s = stats_for(domain, 0);
-	struct cpu_state *cs = cpu_state();
-	struct gather_state *g;
+	struct gather_state *g = bpf_map_lookup_elem(&gathers, &gather);
 
-	if (!s || !cs)
-		return;
-	s->count[IFL_C_RANGE_ADD]++;
-	if (forced == 1)
-		s->count[IFL_C_FORCED_DISJOINT]++;
-	else if (forced == 2)
-		s->count[IFL_C_FORCED_PGSIZE]++;
-	/* domain is NULL for dirty-tracking records: no sync follows those */
-	if (!domain || !gather)
-		return;
-	g = bpf_map_lookup_elem(&gathers, &gather);
 	if (!g) {
 		struct gather_state n = { .domain = domain, .active = 1 };
 
@@ -432,6 +424,24 @@ static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forc
 	}
 	cs->cur_gather = gather;
 	cs->cur_domain = domain;
+}
+
+static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forced)
+{
+	struct ifl_stats *s = stats_for(domain, 0);
+	struct cpu_state *cs = cpu_state();
+
+	if (!s || !cs)
+		return;
+	s->count[IFL_C_RANGE_ADD]++;
+	if (forced == 1)
+		s->count[IFL_C_FORCED_DISJOINT]++;
+	else if (forced == 2)
+		s->count[IFL_C_FORCED_PGSIZE]++;
+	/* domain is NULL for dirty-tracking records: no sync follows those */
+	if (!domain || !gather)
+		return;
+	gather_begin(cs, domain, gather);
 }
 
 /* gstart..gend: the gather's range as the kernel has it, 0..0 if unknown */
@@ -535,13 +545,24 @@ static __always_inline struct fq_ring *fq_ring_get(__u64 domain, __u64 dev)
 	return r;
 }
 
+/* A queued IOVA's time, for the flush with this seq (and the bytes it frees). */
+static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 bytes)
+{
+	__u64 idx = __sync_fetch_and_add(&r->head, 1);
+	struct fq_slot *sl = &r->slot[idx & (FQ_RING - 1)];
+
+	sl->t = bpf_ktime_get_ns();
+	sl->seq = seq;
+	sl->bytes = bytes;
+	sl->tag = idx + 1;
+}
+
 static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __u64 seq)
 {
 	struct ifl_stats *s = stats_for(domain, 0);
 	struct cpu_state *cs = cpu_state();
-	struct fq_slot *sl;
 	struct fq_ring *r;
-	__u64 idx, bytes;
+	__u64 bytes;
 
 	if (!s)
 		return;
@@ -571,12 +592,7 @@ static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __
 	}
 	bytes = pages * (r->granule ? r->granule : 1 << IFL_PAGE_SHIFT);
 	s->count[IFL_C_FQ_QUEUE_BYTES] += bytes;
-	idx = __sync_fetch_and_add(&r->head, 1);
-	sl = &r->slot[idx & (FQ_RING - 1)];
-	sl->t = bpf_ktime_get_ns();
-	sl->seq = seq;
-	sl->bytes = bytes;
-	sl->tag = idx + 1;
+	fq_ring_push(r, seq, bytes);
 }
 
 struct fq_consume_ctx {
@@ -872,3 +888,6 @@ int walk_groups(__u64 *ctx)
 	groups_found = w.n;
 	return 0;
 }
+
+/* The fallback event source's programs, on the same maps and handlers. */
+#include "iommu_fallback.bpf.h"

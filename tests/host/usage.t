@@ -15,3 +15,6 @@ try "vm-run unknown option" "$TOP/scripts/vm-run" --frobnicate -- true
 try "build-kernel without a base" "$TOP/scripts/build-kernel"
 try "build-kernel bad option" "$TOP/scripts/build-kernel" v7.2 --bogus
 try "fetch-kernel without a base" "$TOP/scripts/fetch-kernel"
+try "fetch-stock-kernel without a base" "$TOP/scripts/fetch-stock-kernel"
+try "vm-run --stock with --kernel" "$TOP/scripts/vm-run" --stock --kernel /nonexistent -- true
+try "bench-sources-vm bad option" "$TOP/scripts/bench-sources-vm" --bogus

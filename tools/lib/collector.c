@@ -24,6 +24,7 @@
 /* In order of preference. */
 static const struct ifl_source *const sources[] = {
 	&ifl_source_tracepoints,
+	&ifl_source_fallback,
 };
 
 int ifl_fail(struct ifl_collector *c, int code, const char *fmt, ...)
@@ -105,7 +106,7 @@ static int check_env(struct ifl_collector *c)
 				"need root, or the capabilities CAP_BPF and CAP_PERFMON, to load BPF programs");
 	if (access(btf_path, R_OK))
 		return ifl_fail(c, IFL_ERR_NO_BTF,
-				"the kernel has no BTF (%s: %s): it needs CONFIG_DEBUG_INFO_BTF=y",
+				"the kernel has no BTF (%s: %s): both event sources need it (tracepoints and fentry/kprobes), CONFIG_DEBUG_INFO_BTF=y",
 				btf_path, strerror(errno));
 	c->btf = btf__parse(btf_path, NULL);
 	if (!c->btf)
@@ -141,9 +142,17 @@ static int pick_source(struct ifl_collector *c)
 			c->src = sources[i];
 			return 0;
 		}
-		if (!first_ret) {
+		/*
+		 * A source that found what it hooks but could not attach says
+		 * what to do better than one that found nothing (the fallback
+		 * on a kernel with the drivers' callbacks but no fentry nor
+		 * kprobes, or with neither: the tracepoint source's reason).
+		 */
+		if (!first_ret || c->probe_got_far) {
 			first_ret = ret;
 			memcpy(first_err, c->err, sizeof(first_err));
+			if (c->probe_got_far)
+				break;
 		}
 	}
 	if (!first_ret)
@@ -176,12 +185,17 @@ static void unload(struct ifl_collector *c)
 
 static int load(struct ifl_collector *c)
 {
+	struct bpf_program *p;
 	int err;
 
 	c->skel = iommu_flush_bpf__open();
 	if (!c->skel)
 		return ifl_fail(c, IFL_ERR_BPF, "cannot open the BPF object: %s", strerror(errno));
 	bpf_map__set_max_entries(c->skel->maps.stats, c->info.max_keys);
+	/* a source loads its own programs only; walk_groups serves all */
+	bpf_object__for_each_program(p, c->skel->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_program__set_autoload(c->skel->progs.walk_groups, true);
 	err = c->src->prepare(c);
 	if (err)
 		return err;
@@ -189,7 +203,7 @@ static int load(struct ifl_collector *c)
 	err = iommu_flush_bpf__load(c->skel);
 	if (err)
 		return ifl_fail(c, IFL_ERR_BPF, "cannot load the %s programs: %s",
-				c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
+				c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain,
 				libbpf_first_warn[0] ? libbpf_first_warn : strerror(-err));
 	err = ifl_stats_create_overflow(c);
 	if (err)
@@ -245,17 +259,19 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 	/* tp_btf needs the typedefs the source probe found in BTF */
 	c->mode = c->opts.mode;
 	if (c->mode == IFL_PROG_AUTO)
+		c->mode = c->probed_mode;
+	if (c->mode == IFL_PROG_AUTO)
 		c->mode = c->btf ? IFL_PROG_TP_BTF : IFL_PROG_RAW_TP;
 	ret = load(c);
 	if (ret && c->opts.mode == IFL_PROG_AUTO && c->mode == IFL_PROG_TP_BTF) {
-		/* tp_btf refused (load or attach): the raw_tp twins */
+		/* tp_btf (fentry) refused at load or attach: the raw_tp (kprobe) twins */
 		unload(c);
 		c->mode = IFL_PROG_RAW_TP;
 		ret = load(c);
 	}
 	if (ret)
 		goto fail;
-	c->info.prog_type = c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp";
+	c->info.prog_type = c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain;
 	*out = c;
 	return 0;
 fail:

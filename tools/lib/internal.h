@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "collector.h"
+#include "iommu_fallback.h"
 
 struct iommu_flush_bpf;
 struct bpf_link;
@@ -31,9 +32,34 @@ struct ifl_source {
 	struct bpf_program *(*event_prog)(struct ifl_collector *c, enum ifl_event ev);
 	uint64_t avail_counts;
 	uint32_t avail_hists;
+	/* What IFL_PROG_TP_BTF and IFL_PROG_RAW_TP load: "tp_btf", "raw_tp"; "fentry", "kprobe" */
+	const char *prog_btf, *prog_plain;
 };
 
 extern const struct ifl_source ifl_source_tracepoints;
+extern const struct ifl_source ifl_source_fallback;
+
+/* The fallback source's hooks, found in BTF (fallback_btf.c). */
+struct ifl_fb_target {
+	char func[64];
+	char module[56];	/* "" for vmlinux */
+	unsigned int dom_off;	/* offset of the domain in the first argument */
+	unsigned int gather_arg; /* unmaps: which argument is the gather */
+};
+
+struct ifl_fb_targets {
+	struct ifl_fb_target t[IFL_FB_NR_KINDS][IFL_FB_SLOTS];
+	int n[IFL_FB_NR_KINDS];
+	int unhooked;		/* callbacks found beyond IFL_FB_SLOTS per kind */
+	bool have_map_tp;	/* iommu:map and iommu:unmap exist */
+	bool have_queued;	/* struct iommu_iotlb_gather has "queued" */
+	unsigned int fq_found;	/* bit i: ifl_fb_fq_name(i) is a real function */
+};
+
+/* Fill *out from vmlinux's BTF and the module BTFs in btf_dir (NULL: none);
+ * -ENOENT if no callback at all was found. */
+int ifl_fb_find(const struct btf *vmlinux, const char *btf_dir, struct ifl_fb_targets *out);
+const char *ifl_fb_fq_name(unsigned int i);
 
 /* kallsyms resolution (names.c) */
 struct ifl_sym {
@@ -58,7 +84,8 @@ struct ifl_groups {
 	size_t n;
 };
 
-#define IFL_MAX_LINKS 16
+/* the fallback: 5 kinds x IFL_FB_SLOTS x entry and exit, and 2 tracepoints */
+#define IFL_MAX_LINKS 64
 
 struct ifl_collector {
 	struct ifl_opts opts;
@@ -66,6 +93,9 @@ struct ifl_collector {
 	const struct ifl_source *src;
 	struct btf *btf;		/* the running kernel's, for probes */
 	enum ifl_prog_mode mode;	/* resolved: TP_BTF or RAW_TP */
+	enum ifl_prog_mode probed_mode;	/* a source's probe found what works, or AUTO */
+	bool probe_got_far;		/* the failing probe's reason is the one to show */
+	struct ifl_fb_targets fb;	/* the fallback source's hooks */
 	struct bpf_link *links[IFL_MAX_LINKS];
 	int nlinks;
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 */

@@ -147,4 +147,6 @@ const struct ifl_source ifl_source_tracepoints = {
 	.event_prog = tp_event_prog,
 	.avail_counts = (1ULL << IFL_NR_COUNTS) - 1,
 	.avail_hists = (1U << IFL_NR_HISTS) - 1,
+	.prog_btf = "tp_btf",
+	.prog_plain = "raw_tp",
 };

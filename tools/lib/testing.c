@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "internal.h"
@@ -20,12 +21,12 @@ int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev)
 	return bpf_program__fd(p);
 }
 
-int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
-		 unsigned int nargs, int cpu)
+/* One BPF_PROG_TEST_RUN of a raw_tp program with ctx[] = args. */
+static int run_prog(struct ifl_collector *c, int fd, const char *what, const uint64_t *args,
+		    unsigned int nargs, int cpu)
 {
 	__u64 ctx[8] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = (__u32)(nargs * sizeof(__u64)));
-	int fd = ifl_test_prog_fd(c, ev);
 
 	if (fd < 0)
 		return fd;
@@ -37,9 +38,40 @@ int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *arg
 		run.cpu = (__u32)cpu;
 	}
 	if (bpf_prog_test_run_opts(fd, &run))
-		return ifl_fail(c, IFL_ERR_BPF, "BPF_PROG_TEST_RUN of event %d: %s", (int)ev,
-				strerror(errno));
+		return ifl_fail(c, IFL_ERR_BPF, "BPF_PROG_TEST_RUN of %s: %s", what, strerror(errno));
 	return 0;
+}
+
+int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
+		 unsigned int nargs, int cpu)
+{
+	return run_prog(c, ifl_test_prog_fd(c, ev), "an event", args, nargs, cpu);
+}
+
+int ifl_test_fb_op(struct ifl_collector *c, enum ifl_fb_op op, const uint64_t *args,
+		   unsigned int nargs, int cpu)
+{
+	uint64_t a[8] = { op };
+	int fd = bpf_program__fd(c->skel->progs.fb_test);
+
+	if (fd < 0)
+		return ifl_fail(c, IFL_ERR_INVAL, "the fallback's test program is not loaded");
+	if (nargs > 7)
+		return ifl_fail(c, IFL_ERR_INVAL, "at most 7 arguments");
+	memcpy(a + 1, args, nargs * sizeof(*a));
+	return run_prog(c, fd, "the fallback's test program", a, nargs + 1, cpu);
+}
+
+int ifl_test_fb_find(const char *vmlinux_btf, const char *module_dir, struct ifl_fb_targets *out)
+{
+	struct btf *b = btf__parse(vmlinux_btf, NULL);
+	int ret;
+
+	if (!b)
+		return -errno;
+	ret = ifl_fb_find(b, module_dir, out);
+	btf__free(b);
+	return ret;
 }
 
 int ifl_test_set_domain(struct ifl_collector *c, uint64_t domain, const struct ifl_domain_info *di)

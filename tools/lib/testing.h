@@ -8,6 +8,7 @@
 #define IFL_TESTING_H
 
 #include "collector.h"
+#include "iommu_fallback.h"
 
 /*
  * Run the program of an event once with args[] as the tracepoint's
@@ -24,6 +25,16 @@ int ifl_test_set_domain(struct ifl_collector *c, uint64_t domain,
  */
 int ifl_test_percpu_count(struct ifl_collector *c, uint64_t domain, uint64_t caller,
 			  enum ifl_count count, uint64_t *out, int max);
+/*
+ * The fallback source (opened with source "fallback"): replay an entry or
+ * exit of a driver callback, or an unpatched iommu:map/unmap, through the
+ * handlers its fentry/kprobe programs use (enum ifl_fb_op says the args).
+ */
+int ifl_test_fb_op(struct ifl_collector *c, enum ifl_fb_op op, const uint64_t *args,
+		   unsigned int nargs, int cpu);
+/* The fallback's hooks found in a BTF file and a directory of module BTF. */
+struct ifl_fb_targets;
+int ifl_test_fb_find(const char *vmlinux_btf, const char *module_dir, struct ifl_fb_targets *out);
 /* The fd of an event's program, for BPF_PROG_TEST_RUN loops. */
 int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev);
 

@@ -1,0 +1,134 @@
+# The fallback event source (fentry/kprobes on the IOMMU drivers' callbacks,
+# tools/lib/source_fallback.c) against ftrace, on the pristine kernel of
+# $BASE built here and on Debian's own kernel package of that version
+# (vm-run --stock: Debian's config, virtio-iommu, NVMe and 9p as modules):
+# tests/unit/collector-dump --source fallback around
+# tests/guest/count-callbacks.sh, which counts with kprobe events and hist
+# triggers the same driver callbacks, and iommu:map/unmap, over the same
+# window (the collector's snapshots enclose ftrace's).  For intel-iommu
+# (fentry programs) and virtio-iommu (their kprobe twins), strict and lazy,
+# and amd-iommu (fentry; on 7.2 on generic_pt's amdv1 format), strict:
+# - syncs and flush-alls equal ftrace's count of the driver's iotlb_sync and
+#   flush_iotlb_all, maps and unmaps its iommu:map/unmap, nothing dropped;
+# - strict: every sync covered exactly 1 unmap; lazy: no sync, every unmap
+#   queued, and the flush-alls cover many each;
+# - the rows name the driver and the NVMe's PCI address.
+# On the patched kernel, the fallback forced (--source fallback) and the
+# tracepoint source, nested around the same workload, give the same syncs,
+# flush-alls and unmaps per sync (see the tolerance below).
+source "$(dirname "$0")/../lib/test.sh"
+make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
+dump=.output/tests/collector-dump
+DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
+cd "$TOP"
+
+declare -A SYNC=([intel]=intel_iommu_tlb_sync [virtio]=viommu_iotlb_sync [amd]=amd_iommu_iotlb_sync)
+declare -A FLUSH=([intel]=intel_flush_iotlb_all [virtio]=viommu_flush_iotlb_all [amd]=amd_iommu_flush_iotlb_all)
+
+f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
+sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
+top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
+
+for kernel in pristine stock; do
+for iommu in intel virtio amd; do
+	prog=fentry popt=(--tp-btf) modes="strict lazy"
+	[ $iommu = virtio ] && prog=kprobe popt=(--raw-tp)
+	# QEMU's amd-iommu makes the guest strict (docs/harness.md)
+	[ $iommu = amd ] && modes=strict
+	for mode in $modes; do
+		n=$kernel-$iommu-$mode vopt=()
+		[ $mode = strict ] && vopt=(--strict)
+		if ! vm "$TMP/$n" --$kernel --timeout 300 --iommu $iommu "${vopt[@]}" -- \
+			"$dump" --rows --source fallback "${popt[@]}" -- \
+			tests/guest/count-callbacks.sh "${SYNC[$iommu]},${FLUSH[$iommu]}" -- "${DD[@]}"; then
+			notok "$n: the VM run failed ($(vm_why "$TMP/$n"))"; continue
+		fi
+		echo "== $n"; cat "$TMP/$n"
+		check "$n: $kernel $BASE ($(f kernel $n)): the fallback source runs its $prog programs ($(f col_source $n), $(f col_prog_type $n))" \
+			[ "$(f col_source $n)" = fallback -a "$(f col_prog_type $n)" = $prog -a "$(f col_cmd_status $n)" = 0 ]
+		s=$(f col_n_sync $n) fs=$(f ft_${SYNC[$iommu]} $n) a=$(f col_n_flush_all $n) fa=$(f ft_${FLUSH[$iommu]} $n)
+		m=$(f col_n_map $n) fm=$(f ft_map $n) u=$(f col_n_unmap $n) fu=$(f ft_unmap $n)
+		check "$n: syncs $s = ftrace's ${SYNC[$iommu]} $fs, flush-alls $a = ${FLUSH[$iommu]} $fa, maps $m = $fm, unmaps $u = $fu" \
+			[ "$s" = "$fs" -a "$a" = "$fa" -a "$m" = "$fm" -a "$u" = "$fu" -a "$u" -ge 256 ]
+		check "$n: nothing dropped (ftrace $(f ft_dropped_${SYNC[$iommu]} $n)/$(f ft_dropped_${FLUSH[$iommu]} $n)/$(f ft_dropped_unmap $n), collector keys $(f col_drop_keys $n), domains $(f col_drop_domains $n))" \
+			[ "$(f ft_dropped_${SYNC[$iommu]} $n)$(f ft_dropped_${FLUSH[$iommu]} $n)$(f ft_dropped_unmap $n)" = 000 \
+			  -a "$(f col_drop_keys $n)" = 0 -a "$(f col_drop_domains $n)" = 0 ]
+		h=$(f col_n_hist_unmaps_per_sync $n)
+		if [ $mode = strict ]; then
+			check "$n: strict: each of the $s syncs covered exactly 1 unmap (histogram $h)" \
+				[ "$h" = "1:$s" -a "$s" -ge 256 ]
+			type=DMA
+		else
+			q=$(f col_n_unmap_unsynced $n) k=$(sum_hist "$h")
+			check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, many each (histogram $h)" \
+				[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a $((q / k)) -ge 4 ]
+			sh=$(f col_n_hist_stale_ns $n)
+			check "$n: lazy: a stale window for each of the $q queued unmaps ($(sum_hist "$sh"), histogram $sh), none unmeasured ($(f col_n_stale_unmeasured $n))" \
+				[ "$(sum_hist "$sh")" = "$q" -a "$(f col_n_stale_unmeasured $n)" = 0 ]
+			type=DMA-FQ
+		fi
+		bdf=$(f nvme_bdf $n)
+		check "$n: rows name $iommu-iommu, $type and the NVMe $bdf" \
+			grep -q "^col_row=[0-9]*|$iommu-iommu|$type|dma-iommu|$bdf|" "$TMP/$n"
+	done
+done
+done
+
+# The patched kernel: the fallback forced, and inside its window the
+# tracepoint source, around the same dd.  Both watch the same calls, so
+# syncs, flush-alls and unmaps are equal; the tolerance is for what happens
+# between the two collectors' snapshots (the inner one loads and unloads
+# its programs inside the outer one's window): nothing of the workload,
+# and the flush queue's timer has flushed everything before the inner one
+# closes, so at most 2 flush-alls of the kernel's own may fall outside the
+# inner window.  Unmaps per sync: strict, the same histogram; lazy, the
+# fallback's per flush-all (the queued unmaps before it began) and the
+# series' per flush-queue flush (its entries) cover the same unmaps: the
+# totals are equal and the means within 25% (a flush-all on one CPU and
+# the flush-queue flush of another CPU's queue can split the same entries
+# differently).  Stale window: one per queued IOVA in both; the fallback's
+# ends at the end of the flush-all, the series' at its dma_fq_flush event
+# just after it, so the longest falls in the same log2 bucket or a
+# neighbour.
+if ! has_series; then
+	skip "no series for $BASE: nothing to compare the fallback with"
+	exit 0
+fi
+for iommu in intel virtio; do
+	for mode in strict lazy; do
+		n=patched-$iommu-$mode vopt=() res="$TMP/res-$iommu-$mode"
+		[ $mode = strict ] && vopt=(--strict)
+		mkdir -p "$res"
+		if ! vm "$TMP/$n" --iommu $iommu "${vopt[@]}" --results "$res" -- \
+			"$dump" --source fallback -- bash -c '"$1" --source tracepoints -- "${@:2}" >"$VM_RESULTS/tp.txt"' _ \
+			"$dump" bash -c '"$@"; sleep 1.5' _ "${DD[@]}"; then
+			notok "$n: the VM run failed ($(vm_why "$TMP/$n"))"; continue
+		fi
+		sed 's/^col_/tp_/' "$res/tp.txt" >>"$TMP/$n"
+		echo "== $n"; cat "$TMP/$n"
+		check "$n: the fallback forced ($(f col_source $n)) beside the tracepoints ($(f tp_source $n)) on the patched kernel" \
+			[ "$(f col_source $n)" = fallback -a "$(f tp_source $n)" = tracepoints -a "$(f tp_cmd_status $n)" = 0 ]
+		bad=""
+		for c in sync flush_all unmap; do
+			x=$(f col_n_$c $n) y=$(f tp_n_$c $n) tol=0
+			[ $c = flush_all ] && tol=2
+			[ $((x - y)) -le $tol -a $((y - x)) -le 0 ] || bad+=" $c $x vs $y;"
+		done
+		check "$n: fallback and tracepoints: syncs $(f col_n_sync $n)/$(f tp_n_sync $n), flush-alls $(f col_n_flush_all $n)/$(f tp_n_flush_all $n) (fallback up to 2 more), unmaps $(f col_n_unmap $n)/$(f tp_n_unmap $n)${bad:+ MISMATCH$bad}" \
+			[ -z "$bad" -a "$(f col_n_unmap $n)" -ge 256 ]
+		hc=$(f col_n_hist_unmaps_per_sync $n) ht=$(f tp_n_hist_unmaps_per_sync $n)
+		if [ $mode = strict ]; then
+			check "$n: strict: unmaps per sync, fallback $hc, tracepoints $ht" [ "$hc" = "$ht" -a -n "$hc" ]
+		else
+			q=$(f col_n_unmap_unsynced $n) kc=$(sum_hist "$hc") e=$(f tp_n_fq_flush_entries $n) kt=$(sum_hist "$ht")
+			check "$n: lazy: unmaps per flush, fallback $q over $kc flush-alls ($hc), tracepoints $e over $kt flush-queue flushes ($ht), within 25%" \
+				awk -v q="$q" -v kc="$kc" -v e="$e" -v kt="$kt" 'BEGIN { if (!kc || !kt || q != e) exit 1
+					a = q / kc; b = e / kt; exit (a > 1.25 * b || b > 1.25 * a) }'
+			sc=$(f col_n_hist_stale_ns $n) st=$(f tp_n_hist_stale_ns $n)
+			bc=$(top_bucket "$sc") bt=$(top_bucket "$st")
+			check "$n: lazy: stale windows, fallback $(sum_hist "$sc") (longest in bucket $bc), tracepoints $(sum_hist "$st") (bucket $bt)" \
+				[ "$(sum_hist "$sc")" = "$(sum_hist "$st")" -a "$(sum_hist "$sc")" -ge 256 -a -n "$bc" -a -n "$bt" \
+				  -a "${bc:-0}" -ge $((${bt:-0} - 1)) -a "${bc:-0}" -le $((${bt:-0} + 1)) ]
+		fi
+	done
+done
