@@ -501,6 +501,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, NAME ": %s\n", err);
 		return EXIT_ENV;
 	}
+	/* Without the series no event carries its caller: a consumer filter
+	 * would show nothing, which would read as "that consumer is idle". */
+	if (env.filter.consumer && !ifl_info(t.c)->consumers) {
+		fprintf(stderr, NAME ": --consumer needs the IOMMU flush tracepoint series; the %s "
+			"source does not see who maps and unmaps\n", ifl_info(t.c)->source);
+		ifl_close(t.c);
+		return EXIT_ENV;
+	}
 	ifl_sysinfo_read(&t.si, "");
 	t.st.si = &t.si;
 	t.st.info = ifl_info(t.c);

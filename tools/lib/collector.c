@@ -255,6 +255,7 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 	c->info.max_keys = c->opts.max_keys ? c->opts.max_keys : default_max_keys(c->info.ncpus);
 	c->info.source = c->src->name;
 	c->info.source_desc = c->src->desc;
+	c->info.consumers = c->src->consumers;
 
 	/* tp_btf needs the typedefs the source probe found in BTF */
 	c->mode = c->opts.mode;

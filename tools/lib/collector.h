@@ -56,6 +56,9 @@ struct ifl_info {
 	const char *source;	/* "tracepoints" */
 	const char *source_desc; /* one line, for headers */
 	const char *prog_type;	/* "tp_btf" or "raw_tp" */
+	/* The source sees who called (consumer and caller of each event):
+	 * only the series' events carry the caller. */
+	bool consumers;
 	unsigned int max_keys;
 	int ncpus;		/* possible CPUs, the per-CPU map width */
 };

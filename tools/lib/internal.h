@@ -34,6 +34,7 @@ struct ifl_source {
 	uint32_t avail_hists;
 	/* What IFL_PROG_TP_BTF and IFL_PROG_RAW_TP load: "tp_btf", "raw_tp"; "fentry", "kprobe" */
 	const char *prog_btf, *prog_plain;
+	bool consumers;		/* tells consumers apart (ifl_info.consumers) */
 };
 
 extern const struct ifl_source ifl_source_tracepoints;

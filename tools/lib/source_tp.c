@@ -141,6 +141,7 @@ static struct bpf_program *tp_event_prog(struct ifl_collector *c, enum ifl_event
 const struct ifl_source ifl_source_tracepoints = {
 	.name = "tracepoints",
 	.desc = "iommu tracepoints of the flush series",
+	.consumers = true,
 	.probe = tp_probe,
 	.prepare = tp_prepare,
 	.attach = tp_attach,

@@ -130,6 +130,18 @@ void ifl_figures(const struct ifl_snapshot *s, const struct ifl_row *r, double s
 	NEED_H(IFL_F_STALE_P99, IFL_H_STALE_NS);
 #undef NEED_C
 #undef NEED_H
+	/*
+	 * A source without the flush-queue counts (the fallback: dma-iommu's
+	 * queue functions are inlined) still counts the unmaps each sync or
+	 * flush-all covered, in the histograms: their mean, from the buckets
+	 * (exact for the 1-unmap syncs of strict mode).
+	 */
+	if (isnan(fig[IFL_F_UNMAPS_PER_SYNC]) && ifl_hist_available(s, IFL_H_UNMAPS_PER_SYNC) &&
+	    ifl_hist_total(r->hist[IFL_H_UNMAPS_PER_SYNC]))
+		fig[IFL_F_UNMAPS_PER_SYNC] = ifl_hist_mean(r->hist[IFL_H_UNMAPS_PER_SYNC]);
+	if (isnan(fig[IFL_F_PAGES_PER_SYNC]) && ifl_hist_available(s, IFL_H_PAGES_PER_SYNC) &&
+	    ifl_hist_total(r->hist[IFL_H_PAGES_PER_SYNC]))
+		fig[IFL_F_PAGES_PER_SYNC] = ifl_hist_mean(r->hist[IFL_H_PAGES_PER_SYNC]);
 }
 
 /* ---- filter ----------------------------------------------------------------- */

@@ -1,0 +1,40 @@
+# Both tools on a kernel without the series (the pristine kernel of $BASE):
+# the collector falls back to the drivers' callbacks (issue 9) and the tools
+# say so: the source in iommu-flushtop's header and JSON and in
+# iommu-flushhist's dump; a figure that source cannot measure (forced syncs,
+# range-adds) as "-" and null, never 0; what needs the series (a consumer
+# filter, a grouping by consumer) refused or flagged in one line.  The
+# figures themselves are checked against ftrace in tests/vm/fallback.t.
+source "$(dirname "$0")/../lib/test.sh"
+make -s -C "$TOP" build >&2 || { notok "building the tools"; exit 1; }
+res="$TMP/res"; mkdir -p "$res"
+cd "$TOP"
+if ! vm "$TMP/facts" --pristine --iommu intel --strict --results "$res" -- tests/guest/tools-fallback.sh; then
+	notok "the VM run failed ($(vm_why "$TMP/facts"))"; exit 0
+fi
+cat "$TMP/facts" "$res"/*.err
+check "iommu-flushtop runs on the fallback (exit $(fact top_rc "$TMP/facts"))" [ "$(fact top_rc "$TMP/facts")" = 0 ]
+check "its header names the fallback source: $(grep -m1 -o 'events: [^(]*' "$res/top.txt")" \
+	grep -q 'events: fallback' "$res/top.txt"
+# the summary's rows: the intel-iommu row of the dd has syncs, each of
+# strict mode's covering 1 unmap; FORCED% is "-"
+row=$(sed -n '/^== summary/,$p' "$res/top.txt" | grep -m1 '^intel-iommu ')
+check "a strict intel-iommu row with syncs of 1 unmap each, forced syncs '-' (not 0): $row" \
+	bash -c 'set -- $1; [ "$5" != 0.0 ] && [ "$7" = 1.0 ] && [ "$9" = - ]' _ "$row"
+check "JSON frames: source \"fallback\", forced_sync_pct null, never 0" \
+	python3 -c '
+import json, sys
+fr = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+src = {json.dumps(f).count("\"source\": \"fallback\"") > 0 for f in fr}
+rows = [r for f in fr for r in f.get("rows", [])]
+ok = all(src) and len(fr) == 5 and rows and all(r.get("forced_sync_pct") is None for r in rows)
+sys.exit(0 if ok else 1)' "$res/top.json"
+check "--consumer on the fallback: exit 1 (got $(fact cons_rc "$TMP/facts")), one line naming the series: $(cat "$res/cons.err")" \
+	bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "needs the IOMMU flush tracepoint series" "$2"' \
+	_ "$(fact cons_rc "$TMP/facts")" "$res/cons.err"
+check "iommu-flushhist records on the fallback (exit $(fact hist_rc "$TMP/facts")), its dump names the source" \
+	bash -c '[ "$1" = 0 ] && python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"meta\"][\"source\"] != \"fallback\")" "$2"' \
+	_ "$(fact hist_rc "$TMP/facts")" "$res/hist.json"
+# (dd's own lines share that stderr)
+check "iommu-flushhist -g consumer on the fallback says in one line what needs the series: $(grep '^iommu-flushhist:' "$res/hist.err")" \
+	bash -c '[ "$(grep -c "^iommu-flushhist:" "$1")" = 1 ] && grep -q "need the IOMMU flush tracepoint series" "$1"' _ "$res/hist.err"
