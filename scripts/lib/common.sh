@@ -15,6 +15,17 @@ base_var() {
 	sed -n "s/^$2=//p" "$f"
 }
 
+# cache_lock NAME: hold an exclusive lock on $CACHE/locks/NAME.lock until
+# the calling script exits.  For what several callers may write at once
+# into the cache: the private apt state, the fetched packages, guest tools
+# (tests run in parallel, tests/run -j; both bases built at once).
+cache_lock() {
+	local fd
+	mkdir -p "$CACHE/locks"
+	exec {fd}>"$CACHE/locks/$1.lock"
+	flock "$fd"
+}
+
 # Pristine tree of a base, as extracted by fetch-kernel.
 pristine_dir() { echo "$CACHE/src/$1-$(base_var "$1" VERSION)/linux"; }
 

@@ -16,6 +16,12 @@
 # On the patched kernel, the fallback forced (--source fallback) and the
 # tracepoint source, nested around the same workload, give the same syncs,
 # flush-alls and unmaps per sync (see the tolerance below).
+# Which kernels, for the time make check may take (docs/harness.md): the
+# pristine build on 7.2 only, and both stock kernels; amd once a base, on
+# the kernel that is not Debian's on 7.2 (its driver code is the same in
+# both), on Debian's on 6.12; the patched comparison in all four cases on
+# 7.2, in two on 6.12 (its backport's events are checked against ftrace
+# in collector.t and flush-events.t).
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
 dump=.output/tests/collector-dump
@@ -29,12 +35,15 @@ f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
 sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
 top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
 
-for kernel in pristine stock; do
+kernels=stock amd_on=stock
+[ "$BASE" = v7.2 ] && kernels="pristine stock" amd_on=pristine
+for kernel in $kernels; do
 for iommu in intel virtio amd; do
 	prog=fentry popt=(--tp-btf) modes="strict lazy"
 	[ $iommu = virtio ] && prog=kprobe popt=(--raw-tp)
 	# QEMU's amd-iommu makes the guest strict (docs/harness.md)
 	[ $iommu = amd ] && modes=strict
+	[ $iommu = amd ] && [ $kernel != $amd_on ] && continue
 	for mode in $modes; do
 		n=$kernel-$iommu-$mode vopt=()
 		[ $mode = strict ] && vopt=(--strict)
@@ -94,14 +103,17 @@ if ! has_series; then
 	skip "no series for $BASE: nothing to compare the fallback with"
 	exit 0
 fi
+cases="intel-strict intel-lazy virtio-strict virtio-lazy"
+[ "$BASE" = v7.2 ] || cases="intel-lazy virtio-strict"
 for iommu in intel virtio; do
 	for mode in strict lazy; do
+		[[ " $cases " == *" $iommu-$mode "* ]] || continue
 		n=patched-$iommu-$mode vopt=() res="$TMP/res-$iommu-$mode"
 		[ $mode = strict ] && vopt=(--strict)
 		mkdir -p "$res"
 		if ! vm "$TMP/$n" --iommu $iommu "${vopt[@]}" --results "$res" -- \
 			"$dump" --source fallback -- bash -c '"$1" --source tracepoints -- "${@:2}" >"$VM_RESULTS/tp.txt"' _ \
-			"$dump" bash -c '"$@"; sleep 1.5' _ "${DD[@]}"; then
+			"$dump" bash -c '"$@"; sleep 0.5' _ "${DD[@]}"; then
 			notok "$n: the VM run failed ($(vm_why "$TMP/$n"))"; continue
 		fi
 		sed 's/^col_/tp_/' "$res/tp.txt" >>"$TMP/$n"
