@@ -6,13 +6,20 @@ set -u
 B=.output/bin R=$VM_RESULTS
 DD="dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct"
 
-# iommu-flushtop: batch frames and JSON frames over the dd
-( sleep 2; $DD 2>/dev/null ) &
-$B/iommu-flushtop -b -i 1 -n 5 >$R/top.txt 2>$R/top.err; echo "top_rc=$?"
-wait
-( sleep 2; $DD 2>/dev/null ) &
-$B/iommu-flushtop --json -i 1 -n 5 >$R/top.json 2>$R/top-json.err; echo "top_json_rc=$?"
-wait
+# iommu-flushtop: batch frames and JSON frames over the dd, which starts
+# once the first frame is out (the programs are attached by then: on a
+# stock kernel, reading its modules' BTF makes the start take seconds).
+top() {   # OUT ERR OPTIONS...
+	local out=$1 err=$2 pid rc=0; shift 2
+	$B/iommu-flushtop "$@" >$out 2>$err &
+	pid=$!
+	for _ in $(seq 600); do [ -s $out ] && break; sleep 0.1; done
+	$DD 2>/dev/null
+	wait $pid || rc=$?
+	return $rc
+}
+top $R/top.txt $R/top.err -b -i 1 -n 5; echo "top_rc=$?"
+top $R/top.json $R/top-json.err --json -i 1 -n 5; echo "top_json_rc=$?"
 # a filter the fallback cannot serve
 $B/iommu-flushtop -b -n 1 --consumer vfio >$R/cons.txt 2>$R/cons.err; echo "cons_rc=$?"
 # iommu-flushhist, grouped by consumer: recorded, with a one-line notice

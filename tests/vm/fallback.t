@@ -20,8 +20,8 @@
 # pristine build on 7.2 only, and both stock kernels; amd once a base, on
 # the kernel that is not Debian's on 7.2 (its driver code is the same in
 # both), on Debian's on 6.12; the patched comparison in all four cases on
-# 7.2, in two on 6.12 (its backport's events are checked against ftrace
-# in collector.t and flush-events.t).
+# 7.2, in two on 6.12 (its backport's events are checked against ftrace in
+# flush-events.t, with the collector on the same boots).
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
 dump=.output/tests/collector-dump

@@ -12,26 +12,40 @@
 # - VFIO type1 and iommufd (tests/progs/vfio-map, iommufd-map): their maps,
 #   unmaps and syncs carry a caller in vfio / iommufd, not dma-iommu, and
 #   account for exactly the bytes each program mapped.
+# These checks read ftrace's trace alone.  The same boots also serve the
+# collector's comparison with ftrace (tests/lib/collector-checks.sh, the
+# "collector:" lines and those of collector.t's kind): trace-iommu.sh runs
+# inside tests/unit/collector-dump's window, tp_btf programs under
+# intel-iommu and amd-iommu, their raw_tp twins under virtio-iommu.  The
+# BPF programs and ftrace each attach to the tracepoints on their own, so
+# neither changes what the other sees; sharing the boot halves the VM time
+# of the two (docs/harness.md).
 source "$(dirname "$0")/../lib/test.sh"
+source "$(dirname "$0")/../lib/collector-checks.sh"
 has_series || { skip "no series for $BASE yet"; exit 0; }
+make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
+dump="$TOP/.output/tests/collector-dump"
 tools=$("$TOP/scripts/build-guest-tools" "$BASE") || { notok "building guest tools"; exit 1; }
 kmod="${tools%/guest-tools}/test-kmod/iommu_gather_test.ko"
 BS=65536 COUNT=256 DD_BYTES=$((65536 * 256))
 
-# trace NAME [vm-run options] -- CMD...: record CMD's iommu events; facts
-# from the trace and the guest go to $TMP/NAME.facts.
+# trace NAME IOMMU [vm-run options] -- CMD...: record CMD's iommu events
+# under IOMMU, inside the collector's window; facts from the trace, the
+# guest and the collector go to $TMP/NAME.facts.
 trace() {
-	local name=$1; shift
+	local name=$1 iommu=$2; shift 2
 	local res="$TMP/$name"
 	mkdir -p "$res"
 	local opts=()
 	while [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
-	if ! vm "$TMP/$name.facts" --results "$res" "${opts[@]}" -- tests/guest/trace-iommu.sh "$@"; then
+	if ! vm "$TMP/$name.facts" --results "$res" --iommu "$iommu" "${opts[@]}" -- \
+		"$dump" --rows --stats "$(col_popt "$iommu")" -- tests/guest/trace-iommu.sh "$@"; then
 		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
 	fi
 	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
 	echo "== $name"; cat "$TMP/$name.facts"
+	[ "$(fact col_cmd_status "$TMP/$name.facts")" = 0 ] || { notok "$name: the traced command failed"; return 1; }
 	[ "$(fact overrun "$TMP/$name.facts")" = 0 ] || { notok "$name: ftrace lost events"; return 1; }
 }
 f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
@@ -39,7 +53,7 @@ f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
 for iommu in intel virtio; do
 	# --- strict ------------------------------------------------------------
 	n=$iommu-strict
-	if trace $n --iommu $iommu --strict -- dd if=/dev/nvme0n1 of=/dev/null bs=$BS count=$COUNT iflag=direct; then
+	if trace $n $iommu --strict -- dd if=/dev/nvme0n1 of=/dev/null bs=$BS count=$COUNT iflag=direct; then
 		u=$(f n_unmap_dma $n) ub=$(f unmap_bytes_dma $n) s=$(f n_iotlb_sync_dma $n)
 		check "$n: dma-iommu unmapped $ub B of dd's $DD_BYTES B in $u unmaps" [ "$ub" -ge $DD_BYTES -a "$u" -ge $COUNT ]
 		# A driver that does not gather (virtio-iommu on 6.12) syncs with an
@@ -49,11 +63,12 @@ for iommu in intel virtio; do
 			[ "$cov" = "$u" -a "$(f strict_miscovered $n)" = 0 -a "$(f strict_orphan_syncs $n)" = 0 -a "$(f strict_uncovered $n)" = 0 ]
 		check "$n: dma-iommu syncs $s == its unmaps $u" [ "$s" = "$u" ]
 		check "$n: nothing queued in strict mode" [ "$(f n_dma_fq_queue $n)" = 0 ]
+		col_dd_strict $n $iommu
 	fi
 
 	# --- lazy --------------------------------------------------------------
 	n=$iommu-lazy
-	if trace $n --iommu $iommu -- dd if=/dev/nvme0n1 of=/dev/null bs=$BS count=$COUNT iflag=direct; then
+	if trace $n $iommu -- dd if=/dev/nvme0n1 of=/dev/null bs=$BS count=$COUNT iflag=direct; then
 		u=$(f n_unmap_dma $n) q=$(f fq_queued $n) fl=$(f n_dma_fq_flush $n) fa=$(f n_flush_iotlb_all $n)
 		bdf=$(fact nvme_bdf "$TMP/$n.facts")
 		check "$n: all $u dma-iommu unmaps queued ($q), all from the NVMe $bdf ($(f fq_dev_$bdf $n))" \
@@ -68,6 +83,7 @@ for iommu in intel virtio; do
 		# one more late) or when full; TCG adds timer slack: 50 ms bound.
 		check "$n: stale window max $(f stale_max_us $n) us within the queue timeout bound (50000 us)" \
 			[ "$(f stale_max_us $n)" -le 50000 ]
+		col_dd_lazy $n $iommu
 	fi
 done
 
@@ -95,12 +111,13 @@ for iommu in amd intel virtio; do
 	n=$iommu-gather
 	want=$(expected_forced "$BASE" $iommu)
 	if [ "$want" = unknown ]; then notok "$n: no expectation recorded for $BASE"; continue; fi
-	if trace $n --iommu $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh e1000e) && echo "$b" >/sys/bus/pci/drivers/e1000e/unbind && insmod "$1" bdf=$b' _ "$kmod"; then
+	if trace $n $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh e1000e) && echo "$b" >/sys/bus/pci/drivers/e1000e/unbind && insmod "$1" bdf=$b' _ "$kmod"; then
 		fd=$(f testdom_forced_disjoint $n) fp=$(f testdom_forced_pgsize $n)
 		sa=$(f testdom_syncs $n) st=$(f ncaller_iotlb_sync_testmod $n)
 		check "$n: $want syncs forced by disjoint ranges, none by page size (got $fd, $fp)" [ "$fd" = "$want" -a "$fp" = 0 ]
 		check "$n: $((want + 1)) syncs on the module's domain, 1 called by the module itself (got $sa, $st)" \
 			[ "$sa" = $((want + 1)) -a "$st" = 1 ]
+		col_gather $n
 	fi
 done
 
@@ -109,7 +126,7 @@ CHUNKS=8 CHUNK=65536
 
 for iommu in intel virtio; do
 	n=$iommu-vfio
-	if trace $n --iommu $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh vfio-pci) &&
+	if trace $n $iommu -- bash -c 'b=$(scripts/guest/bind-nic.sh vfio-pci) &&
 		"$1/vfio-map" "$b" 8 65536 65536 && "$1/iommufd-map" "$b" 8 65536 65536' _ "$tools"; then
 		for c in vfio iommufd; do
 			want=$((CHUNKS * CHUNK + $(probe_bytes "$BASE" $c)))
@@ -118,5 +135,6 @@ for iommu in intel virtio; do
 			check "$n: $c's syncs carry a $c caller ($(f n_iotlb_sync_$c $n))" [ "$(f n_iotlb_sync_$c $n)" -ge 1 ]
 		done
 		check "$n: no sync attributed to dma-iommu ($(f n_iotlb_sync_dma $n))" [ "$(f n_iotlb_sync_dma $n)" = 0 ]
+		col_vfio $n
 	fi
 done

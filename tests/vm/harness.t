@@ -25,3 +25,14 @@ check "a hung command is cut by the timeout (exit $rc, ${el}s)" test $rc = 124 -
 check "the timeout is reported in one line" grep -q 'timed out after 15 s' "$TMP/err"
 check "the command's output before the hang came back" grep -qx started "$TMP/out"
 check "no QEMU process is left behind" bash -c "! pgrep -f '[q]emu-system.*path=$res' >/dev/null"
+
+# A boot stuck before vm-init runs the command is killed and booted once
+# more: a boot limit of 1 s makes every first boot "stuck" (none reaches
+# init that fast under TCG), so the second one, without a limit, runs the
+# command exactly once.
+rc=0
+IOMMU_FLUSHTOP_BOOT_LIMIT=1 "$TOP/scripts/vm-run" --base "$BASE" --iommu none --results "$res" -- \
+	bash -c 'echo run >>"$VM_RESULTS/runs"; echo once; exit 3' >"$TMP/out" 2>"$TMP/err" || rc=$?
+check "a boot stuck before init is retried once, said in one line ($(grep -c 'did not reach its init' "$TMP/err")), the command run once ($(grep -c . "$res/runs" 2>/dev/null)), its status 3 ($rc) and output kept" \
+	bash -c '[ "$(grep -c "did not reach its init within 1 s" "$1")" = 1 ] && [ "$(grep -c . "$2/runs")" = 1 ] && [ "$3" = 3 ] && [ "$(cat "$4")" = once ]' \
+	_ "$TMP/err" "$res" "$rc" "$TMP/out"

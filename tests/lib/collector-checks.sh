@@ -1,0 +1,113 @@
+# The collector's checks against ftrace over the same window (sourced by
+# tests/vm/collector.t and tests/vm/flush-events.t, whose boots run
+# tests/unit/collector-dump around tests/guest/trace-iommu.sh, so that one
+# boot serves both the series' checks and the collector's).  Each reads the
+# facts of run NAME through f() (the caller's: $TMP/NAME.facts): col_* from
+# the collector's delta, the rest from tests/lib/trace-facts.awk.
+
+# collector count name : ftrace event name
+PAIRS="map:map unmap:unmap range_add:iotlb_gather_add sync:iotlb_sync flush_all:flush_iotlb_all
+sync_map:sync_map fq_queue:dma_fq_queue fq_flush:dma_fq_flush"
+
+# col_compare NAME CONSUMER AWK-CONSUMER [AWK-CONSUMER-OF-RANGE-ADDS]: every
+# event type, in total and for one consumer.  iotlb_gather_add carries no
+# caller: trace-facts.awk and the collector both give it (and syncs forced
+# inside the driver) to the consumer of the domain's other events.
+col_compare() {
+	local n=$1 cons=$2 acons=$3 gcons=${4:-$3} p c e a bad="" seen="" cbad="" total=0
+	for p in $PAIRS; do
+		c=${p%%:*} e=${p#*:} a=$acons
+		[ $c = range_add ] && a=$gcons
+		[ "$(f col_n_$c $n)" = "$(f n_$e $n)" ] || bad+=" $c: collector $(f col_n_$c $n) ftrace $(f n_$e $n);"
+		[ "$(f col_cons_${cons}_$c $n)" = "$(f n_${e}_$a $n)" ] ||
+			cbad+=" $c: $(f col_cons_${cons}_$c $n) vs $(f n_${e}_$a $n);"
+		seen+=" $c=$(f col_n_$c $n)"
+		total=$((total + $(f col_n_$c $n)))
+	done
+	check "$n: collector: counts equal ftrace's, event by event:$seen${bad:+ MISMATCH$bad}" \
+		[ -z "$bad" -a "$total" -gt 0 ]
+	check "$n: collector: and for consumer $cons${cbad:+: MISMATCH$cbad}" [ -z "$cbad" ]
+	check "$n: collector: nothing dropped (ftrace overrun $(f overrun $n), collector keys $(f col_drop_keys $n), domains $(f col_drop_domains $n), fq domains $(f col_drop_fq_domains $n), stale unmeasured $(f col_n_stale_unmeasured $n))" \
+		[ "$(f overrun $n)" = 0 -a "$(f col_drop_keys $n)" = 0 -a "$(f col_drop_domains $n)" = 0 \
+		  -a "$(f col_drop_fq_domains $n)" = 0 -a "$(f col_n_stale_unmeasured $n)" = 0 ]
+	local fm fu
+	fm=$(fsum map_bytes $n) fu=$(fsum unmap_bytes $n)
+	check "$n: collector: bytes mapped $(f col_n_map_bytes $n) and unmapped $(f col_n_unmap_bytes $n) equal ftrace's ($fm, $fu), and $cons's $(f col_cons_${cons}_map_bytes $n) and $(f col_cons_${cons}_unmap_bytes $n) ($(f map_bytes_$acons $n), $(f unmap_bytes_$acons $n))" \
+		[ "$(f col_n_map_bytes $n)" = "$fm" -a "$(f col_n_unmap_bytes $n)" = "$fu" -a "$fm" -gt 0 \
+		  -a "$(f col_cons_${cons}_map_bytes $n)" = "$(f map_bytes_$acons $n)" \
+		  -a "$(f col_cons_${cons}_unmap_bytes $n)" = "$(f unmap_bytes_$acons $n)" ]
+}
+# fsum KEY NAME: the sum of ftrace's KEY_<consumer>=N facts of run NAME
+fsum() { sed -n "s/^$1_[^=]*=//p" "$TMP/$2.facts" | awk '{ s += $1 } END { print s + 0 }'; }
+
+# the highest non-empty bucket of a "b:c,b:c" histogram
+top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
+sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
+bucket_of() { awk -v v="$1" 'BEGIN { b = 0; while (v >= 1) { b++; v /= 2 } print (b > 31 ? 31 : b) }'; }
+
+# col_prog IOMMU: the program type the runs use under IOMMU (virtio-iommu
+# runs test the raw_tp twins, the others tp_btf) and its collector option.
+col_prog() { [ "$1" = virtio ] && echo raw_tp || echo tp_btf; }
+col_popt() { [ "$1" = virtio ] && echo --raw-tp || echo --tp-btf; }
+
+# col_dd_strict NAME IOMMU / col_dd_lazy NAME IOMMU: dd on the NVMe.
+col_dd_strict() {
+	local n=$1 drv=$2-iommu prog h s bdf
+	prog=$(col_prog $2)
+	check "$n: collector: $prog programs attached ($(f col_prog_type $n))" [ "$(f col_prog_type $n)" = $prog ]
+	col_compare $n dma-iommu dma
+	h=$(f col_cons_dma-iommu_hist_unmaps_per_sync $n) s=$(f col_n_sync $n)
+	check "$n: collector: every one of the $s syncs covered exactly 1 unmap (unmaps-per-sync histogram $h)" \
+		[ "$h" = "1:$s" -a "$s" -ge 256 ]
+	bdf=$(f nvme_bdf $n)
+	check "$n: collector: rows name $drv, DMA and the NVMe $bdf" \
+		grep -q "^col_row=[0-9]*|$drv|DMA|dma-iommu|$bdf|" "$TMP/$n.facts"
+}
+col_dd_lazy() {
+	local n=$1 drv=$2-iommu prog fl en q h sh smax tb want bdf
+	prog=$(col_prog $2)
+	check "$n: collector: $prog programs attached ($(f col_prog_type $n))" [ "$(f col_prog_type $n)" = $prog ]
+	col_compare $n dma-iommu dma
+	fl=$(f col_n_fq_flush $n) en=$(f col_n_fq_flush_entries $n) q=$(f col_n_fq_queue $n)
+	h=$(f col_cons_dma-iommu_hist_unmaps_per_sync $n)
+	check "$n: collector: $fl flush-queue flushes cover $en unmaps, many each (histogram $h), all $q queued" \
+		[ "$fl" -ge 1 -a "$en" = "$q" -a $((en / (fl ? fl : 1))) -ge 4 -a "$(f col_n_sync $n)" = 0 ]
+	sh=$(f col_cons_dma-iommu_hist_stale_ns $n) smax=$(f stale_max_us $n)
+	tb=$(top_bucket "$sh") want=$(bucket_of $((smax * 1000)))
+	check "$n: collector: a stale window for each of the $(f fq_covered $n) queued IOVAs ($(sum_hist "$sh")), the longest in bucket $tb, ftrace's $smax us in bucket $want" \
+		[ "$(sum_hist "$sh")" = "$(f fq_covered $n)" -a "${tb:-0}" -ge $((want - 1)) -a "${tb:-0}" -le $((want + 1)) ]
+	bdf=$(f nvme_bdf $n)
+	check "$n: collector: rows name $drv, DMA-FQ and the NVMe $bdf" \
+		grep -q "^col_row=[0-9]*|$drv|DMA-FQ|dma-iommu|$bdf|" "$TMP/$n.facts"
+}
+
+# col_gather NAME: the test module's 4 disjoint ranges in one gather; every
+# sync on its domain is the module's, including those the driver forces
+# from inside its unmap path.
+col_gather() {
+	local n=$1 fd fp ms h want
+	fd=$(f col_n_forced_disjoint $n) fp=$(f col_n_forced_pgsize $n)
+	check "$n: collector: forced syncs by reason equal ftrace's: disjoint $fd ($(f forced_disjoint $n)), page size $fp ($(f forced_pgsize $n))" \
+		[ "$fd" = "$(f forced_disjoint $n)" -a "$fp" = "$(f forced_pgsize $n)" ]
+	# ftrace reads the module's callers after its init text is freed: they
+	# are "other" there; the syncs not dma-iommu's are the module's.
+	ms=$(( $(f n_iotlb_sync $n) - $(f n_iotlb_sync_dma $n) ))
+	check "$n: collector: the module is the consumer of all $ms syncs on its domain ($(f col_cons_iommu_gather_test_sync $n))" \
+		[ "$(f col_cons_iommu_gather_test_sync $n)" = "$ms" -a "$ms" -ge 1 ]
+	# 4 unmaps: one sync covering all 4 (log2 bucket 3), or 3 forced syncs of 1
+	# and the last of 1 (bucket 1, 4 samples)
+	h=$(f col_cons_iommu_gather_test_hist_unmaps_per_sync $n) want=3:1
+	[ "$fd" = 3 ] && want=1:4
+	check "$n: collector: the module's 4 unmaps per sync: histogram $h (want $want with $fd forced)" [ "$h" = "$want" ]
+}
+
+# col_vfio NAME: tests/progs/vfio-map's 8 chunks of 64 KiB.
+col_vfio() {
+	local n=$1 want
+	col_compare $n vfio vfio
+	want=$((524288 + $(probe_bytes "$BASE" vfio)))
+	check "$n: collector: vfio's maps $(f col_cons_vfio_map_bytes $n) B and unmaps $(f col_cons_vfio_unmap_bytes $n) B are the program's 524288 B + vfio's own probe" \
+		[ "$(f col_cons_vfio_map_bytes $n)" = $want -a "$(f col_cons_vfio_unmap_bytes $n)" = $want ]
+	check "$n: collector: vfio's rows name the e1000e's device" \
+		bash -c 'grep "^col_row=.*|vfio|" "$1" | grep -qv "|vfio|-|"' _ "$TMP/$n.facts"
+}
