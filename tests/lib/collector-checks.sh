@@ -1,9 +1,34 @@
-# The collector's checks against ftrace over the same window (sourced by
-# tests/vm/collector.t and tests/vm/flush-events.t, whose boots run
-# tests/unit/collector-dump around tests/guest/trace-iommu.sh, so that one
-# boot serves both the series' checks and the collector's).  Each reads the
-# facts of run NAME through f() (the caller's: $TMP/NAME.facts): col_* from
-# the collector's delta, the rest from tests/lib/trace-facts.awk.
+# The boots of tests/vm/collector.t and tests/vm/flush-events.t (sourced by
+# both), and the collector's checks against ftrace over the same window:
+# each boot runs tests/unit/collector-dump around tests/guest/trace-iommu.sh,
+# so that one boot serves both the series' checks and the collector's.  The
+# checks read the facts of run NAME through f() ($TMP/NAME.facts): col_*
+# from the collector's delta, the rest from tests/lib/trace-facts.awk.
+
+dump="$TOP/.output/tests/collector-dump"
+
+# trace NAME IOMMU [vm-run options] -- CMD...: one boot under IOMMU; CMD
+# runs under trace-iommu.sh (ftrace records the series' events) inside the
+# collector's window, tp_btf programs (their raw_tp twins under
+# virtio-iommu); facts from the trace, the guest and the collector go to
+# $TMP/NAME.facts.
+trace() {
+	local name=$1 iommu=$2; shift 2
+	local res="$TMP/$name"
+	mkdir -p "$res"
+	local opts=()
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	if ! vm "$TMP/$name.facts" --results "$res" --iommu "$iommu" "${opts[@]}" -- \
+		"$dump" --rows --stats "$(col_popt "$iommu")" -- tests/guest/trace-iommu.sh "$@"; then
+		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
+	fi
+	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
+	echo "== $name"; cat "$TMP/$name.facts"
+	[ "$(fact col_cmd_status "$TMP/$name.facts")" = 0 ] || { notok "$name: the traced command failed"; return 1; }
+	[ "$(fact overrun "$TMP/$name.facts")" = 0 ] || { notok "$name: ftrace lost events"; return 1; }
+}
+f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
 
 # collector count name : ftrace event name
 PAIRS="map:map unmap:unmap range_add:iotlb_gather_add sync:iotlb_sync flush_all:flush_iotlb_all

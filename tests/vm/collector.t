@@ -21,7 +21,6 @@
 source "$(dirname "$0")/../lib/test.sh"
 source "$(dirname "$0")/../lib/collector-checks.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
-dump="$TOP/.output/tests/collector-dump"
 tools=$("$TOP/scripts/build-guest-tools" "$BASE") || { notok "building guest tools"; exit 1; }
 
 if [ ! -s "$TOP/kernel-patches/$BASE/series" ]; then
@@ -35,24 +34,6 @@ if [ ! -s "$TOP/kernel-patches/$BASE/series" ]; then
 	exit 0
 fi
 
-# run NAME [collector-dump options] -- [vm-run options] -- CMD...
-run() {
-	local name=$1; shift
-	local res="$TMP/$name" dopts=() vopts=()
-	while [ "$1" != -- ]; do dopts+=("$1"); shift; done
-	shift
-	while [ "$1" != -- ]; do vopts+=("$1"); shift; done
-	shift
-	mkdir -p "$res"
-	if ! vm "$TMP/$name.facts" --results "$res" "${vopts[@]}" -- \
-		"$dump" --rows --stats "${dopts[@]}" -- tests/guest/trace-iommu.sh "$@"; then
-		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
-	fi
-	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
-	echo "== $name"; cat "$TMP/$name.facts"
-	[ "$(fact col_cmd_status "$TMP/$name.facts")" = 0 ] || { notok "$name: the traced command failed"; return 1; }
-}
-f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
 
 # dma_map_benchmark (tests/guest/dma-map-bench.sh: one thread maps and
 # unmaps a page through the DMA API for 1 s) on the e1000e: a consumer that
@@ -60,9 +41,9 @@ f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
 # raw_tp twins in strict mode under virtio-iommu, where every sync must cover
 # the benchmark's one unmap.
 for iommu in intel virtio; do
-	n=$iommu-dmabench vopt=() popt=(--tp-btf) type=DMA-FQ
-	[ $iommu = virtio ] && vopt=(--strict) popt=(--raw-tp) type=DMA
-	if run $n "${popt[@]}" -- --iommu $iommu "${vopt[@]}" -- tests/guest/dma-map-bench.sh "$tools/dma_map_benchmark" 1; then
+	n=$iommu-dmabench vopt=() type=DMA-FQ
+	[ $iommu = virtio ] && vopt=(--strict) type=DMA
+	if trace $n $iommu "${vopt[@]}" -- tests/guest/dma-map-bench.sh "$tools/dma_map_benchmark" 1; then
 		col_compare $n dma-iommu dma
 		nvme=$(f nvme_bdf $n)
 		rows=$(grep "^col_row=[0-9]*|$iommu-iommu|$type|dma-iommu|0000:" "$TMP/$n.facts" | grep -v "|$nvme|")

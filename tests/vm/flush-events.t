@@ -24,31 +24,10 @@ source "$(dirname "$0")/../lib/test.sh"
 source "$(dirname "$0")/../lib/collector-checks.sh"
 has_series || { skip "no series for $BASE yet"; exit 0; }
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
-dump="$TOP/.output/tests/collector-dump"
 tools=$("$TOP/scripts/build-guest-tools" "$BASE") || { notok "building guest tools"; exit 1; }
 kmod="${tools%/guest-tools}/test-kmod/iommu_gather_test.ko"
 BS=65536 COUNT=256 DD_BYTES=$((65536 * 256))
 
-# trace NAME IOMMU [vm-run options] -- CMD...: record CMD's iommu events
-# under IOMMU, inside the collector's window; facts from the trace, the
-# guest and the collector go to $TMP/NAME.facts.
-trace() {
-	local name=$1 iommu=$2; shift 2
-	local res="$TMP/$name"
-	mkdir -p "$res"
-	local opts=()
-	while [ "$1" != -- ]; do opts+=("$1"); shift; done
-	shift
-	if ! vm "$TMP/$name.facts" --results "$res" --iommu "$iommu" "${opts[@]}" -- \
-		"$dump" --rows --stats "$(col_popt "$iommu")" -- tests/guest/trace-iommu.sh "$@"; then
-		notok "$name: the VM run failed ($(vm_why "$TMP/$name.facts"))"; return 1
-	fi
-	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$TMP/$name.facts"
-	echo "== $name"; cat "$TMP/$name.facts"
-	[ "$(fact col_cmd_status "$TMP/$name.facts")" = 0 ] || { notok "$name: the traced command failed"; return 1; }
-	[ "$(fact overrun "$TMP/$name.facts")" = 0 ] || { notok "$name: ftrace lost events"; return 1; }
-}
-f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
 
 for iommu in intel virtio; do
 	# --- strict ------------------------------------------------------------
