@@ -16,8 +16,9 @@
 # The runs of dd on the NVMe (intel-iommu with tp_btf programs, virtio-iommu
 # with their raw_tp twins, strict and lazy), of the gather test module and
 # of the VFIO and iommufd programs are flush-events.t's boots, which serve
-# both.  Here: dma_map_benchmark, a dma-iommu consumer other than the NVMe;
-# and on a base without the series, the collector's one-line refusal.
+# both.  Here: VFIO alone; dma_map_benchmark, a dma-iommu consumer other
+# than the NVMe; and on a base without the series, the collector's one-line
+# refusal.
 source "$(dirname "$0")/../lib/test.sh"
 source "$(dirname "$0")/../lib/collector-checks.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
@@ -34,6 +35,14 @@ if [ ! -s "$TOP/kernel-patches/$BASE/series" ]; then
 	exit 0
 fi
 
+
+# a VFIO consumer alone in its window (tests/progs/vfio-map: 8 chunks of
+# 64 KiB); flush-events.t's boot runs it with iommufd, which may be given
+# the domain VFIO freed (docs/collector.md, "Known limits").
+n=intel-vfio
+if trace $n intel -- bash -c 'b=$(scripts/guest/bind-nic.sh vfio-pci) && "$1/vfio-map" "$b" 8 65536 65536' _ "$tools"; then
+	col_vfio $n
+fi
 
 # dma_map_benchmark (tests/guest/dma-map-bench.sh: one thread maps and
 # unmaps a page through the DMA API for 1 s) on the e1000e: a consumer that

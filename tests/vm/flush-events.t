@@ -114,6 +114,9 @@ for iommu in intel virtio; do
 			check "$n: $c's syncs carry a $c caller ($(f n_iotlb_sync_$c $n))" [ "$(f n_iotlb_sync_$c $n)" -ge 1 ]
 		done
 		check "$n: no sync attributed to dma-iommu ($(f n_iotlb_sync_dma $n))" [ "$(f n_iotlb_sync_dma $n)" = 0 ]
-		col_vfio $n
+		# the collector's totals; per consumer it runs VFIO alone
+		# (collector.t: a domain freed by VFIO and allocated again by
+		# iommufd in one window, see docs/collector.md)
+		col_compare $n - -
 	fi
 done
