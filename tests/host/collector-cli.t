@@ -18,7 +18,7 @@ fi
 
 if command -v setpriv >/dev/null; then
 	rc=0
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$dump" --check >/dev/null 2>"$TMP/err" || rc=$?
+	as_nobody "$dump" --check >/dev/null 2>"$TMP/err" || rc=$?
 	check "as nobody: exit 1, \"$(cat "$TMP/err")\"" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "CAP_BPF and CAP_PERFMON" "$2"' _ "$rc" "$TMP/err"
 fi

@@ -101,24 +101,24 @@ check "-V: exit 0, the version and the dump schema ($(cat "$TMP/run.out"))" \
 
 # ---- no privilege needed to read and compare; recording needs it ----
 if command -v setpriv >/dev/null; then
-	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	cp "$good" "$TMP/a.json" && chmod a+rx "$TMP" && chmod a+r "$TMP/a.json"
-	run "nobody -i" "${nobody[@]}" "$bin" -i "$TMP/a.json"
+	a=$(nobody_file "$good" a.json)
+	run "nobody -i" as_nobody "$bin" -i "$a"
 	check "as nobody: -i prints (exit $rc)" [ $rc = 0 -a -s "$TMP/run.out" -a ! -s "$TMP/run.err" ]
-	run "nobody --compare" "${nobody[@]}" "$bin" --compare "$TMP/a.json" "$TMP/a.json"
+	run "nobody --compare" as_nobody "$bin" --compare "$a" "$a"
 	check "as nobody: --compare prints (exit $rc)" [ $rc = 0 -a -s "$TMP/run.out" -a ! -s "$TMP/run.err" ]
-	run "nobody record" "${nobody[@]}" "$bin" -d 1
+	run "nobody record" as_nobody "$bin" -d 1
 	check "as nobody: recording refuses in one line, exit 1 (\"$(cat "$TMP/run.err")\")" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "CAP_BPF" "$2"' _ "$rc" "$TMP/run.err"
 
 	# a directory nobody may not write in
-	mkdir -m 755 "$TMP/ro"
-	run "nobody -o ro" "${nobody[@]}" "$bin" -i "$TMP/a.json" -o "$TMP/ro/out.json"
+	ro="$NOBODY_DIR/ro"
+	mkdir -m 755 "$ro"
+	run "nobody -o ro" as_nobody "$bin" -i "$a" -o "$ro/out.json"
 	check "as nobody, -o into a directory it cannot write: exit 1, one line, no file" \
-		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && [ -z "$(ls -A "$3")" ]' _ "$rc" "$TMP/run.err" "$TMP/ro"
-	run "nobody record -o ro" "${nobody[@]}" "$bin" -o "$TMP/ro/out.json" -d 1
+		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && [ -z "$(ls -A "$3")" ]' _ "$rc" "$TMP/run.err" "$ro"
+	run "nobody record -o ro" as_nobody "$bin" -o "$ro/out.json" -d 1
 	check "recording with -o into it is refused before recording (\"$(cat "$TMP/run.err")\")" \
-		bash -c '[ "$1" = 1 ] && grep -q "cannot write in" "$2" && [ -z "$(ls -A "$3")" ]' _ "$rc" "$TMP/run.err" "$TMP/ro"
+		bash -c '[ "$1" = 1 ] && grep -q "cannot write in" "$2" && [ -z "$(ls -A "$3")" ]' _ "$rc" "$TMP/run.err" "$ro"
 fi
 
 # ---- failed writes leave nothing partial ----

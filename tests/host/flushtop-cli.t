@@ -40,7 +40,7 @@ check "-V: the version" bash -c '[ "$("$1" -V)" = "iommu-flushtop 0.1" ]' _ "$to
 
 if command -v setpriv >/dev/null; then
 	rc=0
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" -b -n 1 >"$TMP/out" 2>"$TMP/err" || rc=$?
+	as_nobody "$tool" -b -n 1 >"$TMP/out" 2>"$TMP/err" || rc=$?
 	check "as nobody: exit $rc (want 1), one line naming root or CAP_BPF+CAP_PERFMON: \"$(cat "$TMP/err")\"" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "^iommu-flushtop: need root" "$2" && [ ! -s "$3" ]' _ "$rc" "$TMP/err" "$TMP/out"
 fi

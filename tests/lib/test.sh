@@ -48,4 +48,31 @@ vm_why() {
 }
 
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+# Unprivileged runs.  The checkout may sit below a directory only root can
+# traverse (/root, a Debian 12 home, what mktemp -d gives are 0700), and so
+# may $TMPDIR: nobody could then exec the binary or open its inputs where
+# they are.  So what nobody runs and reads is copied into NOBODY_DIR, a
+# root-owned 0755 directory under /tmp (world-traversable by definition),
+# removed at exit with $TMP.
+NOBODY_DIR=$(mktemp -d /tmp/iommu-flushtop-nobody.XXXXXX) && chmod 0755 "$NOBODY_DIR" &&
+	mkdir -m 0755 "$NOBODY_DIR/bin" || { echo "not ok ${TEST_NAME:-test}: no directory for nobody under /tmp"; exit 1; }
+trap 'rm -rf "$TMP" "$NOBODY_DIR"' EXIT
+
+# nobody_file FILE [NAME]: a world-readable copy of FILE in NOBODY_DIR, by
+# default under its own base name (a tool that prints the name prints the
+# same); prints the copy's path.
+nobody_file() {
+	local copy="$NOBODY_DIR/${2:-$(basename "$1")}"
+	cp "$1" "$copy" && chmod 0644 "$copy" && echo "$copy"
+}
+
+# as_nobody PROGRAM ARGS...: PROGRAM copied into NOBODY_DIR/bin and run as
+# uid and gid 65534 with no groups, from NOBODY_DIR (relative paths in ARGS
+# are relative to it).
+as_nobody() {
+	local prog=$1 copy
+	shift
+	copy="$NOBODY_DIR/bin/$(basename "$prog")"
+	cp "$prog" "$copy.$$" && chmod 0755 "$copy.$$" && mv -f "$copy.$$" "$copy" || return 1
+	(cd "$NOBODY_DIR" && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$copy" "$@")
+}
