@@ -11,9 +11,11 @@ echo "nvme_bdf=$bdf"
 for f in "dev -g device --device $bdf" "vfio --consumer vfio"; do
 	set -- $f
 	name=$1; shift
-	.output/bin/iommu-flushtop --json -i 1 -n 5 "$@" >"$VM_RESULTS/filter-$name.json" &
+	.output/bin/iommu-flushtop --json -i 1 -n 6 "$@" >"$VM_RESULTS/filter-$name.json" &
 	pid=$!
-	sleep 1.5
+	# the first frame is out: the collector is attached (a fixed sleep was
+	# a guess at how long attaching takes, and a busy host made it longer)
+	for _ in $(seq 600); do [ -s "$VM_RESULTS/filter-$name.json" ] && break; sleep 0.1; done
 	dd if=/dev/nvme0n1 of=/dev/null bs=64k count=256 iflag=direct 2>/dev/null
 	rc=0
 	wait $pid || rc=$?

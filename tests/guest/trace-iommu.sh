@@ -13,14 +13,47 @@ for e in $EVENTS; do
 	[ -e $T/events/iommu/$e/enable ] || { echo "trace-iommu: no event iommu:$e on this kernel" >&2; exit 3; }
 	echo 1 >$T/events/iommu/$e/enable
 done
+# The flush queue's own timer (dma-iommu's fq_flush_timeout): when it was
+# armed and when it fired, so that the stale windows can be held against
+# what the timer itself took in this guest (trace-facts.awk, fq_timer_*),
+# not against a guess at TCG's timer slack.  The ".function" filter needs
+# 6.3 or later; without it the facts say so (fq_timer_traced=0).
+timer_traced=1
+for e in timer_start timer_expire_entry; do
+	if [ -e $T/events/timer/$e/filter ] &&
+	   echo 'function.function == fq_flush_timeout' >$T/events/timer/$e/filter 2>/dev/null; then
+		echo 1 >$T/events/timer/$e/enable
+	else
+		timer_traced=0
+	fi
+done
+echo "fq_timer_traced=$timer_traced"
 echo 1 >$T/tracing_on
 "$@" >&2
-# The flush queue's timeout is 10 ms (1 s only for single-queue devices:
-# shadow_on_flush, s390 alone): wait long enough for its timer to flush
-# every queued entry inside the window; 0.5 s is 20 times the longest
-# stale window seen under TCG (25 ms).
-sleep 0.5
+# Wait for the flush queue's timer to flush what the command queued: until
+# no timer's last event is an arming and each firing has its dma_fq_flush.
+# Strict mode arms nothing: no wait.  A deadline of 10 s (the timeout is
+# 10 ms; 1 s only for single-queue devices, s390's shadow_on_flush) ends a
+# wait the timer never ends; what is left queued then shows as uncovered.
+waited=0
+while [ $timer_traced = 1 ] && [ $waited -lt 200 ]; do
+	c=$(awk 'match($0, / timer_(start|expire_entry): timer=[0-9a-f]+ function=fq_flush_timeout /) {
+			split(substr($0, RSTART, RLENGTH), w, /[ =]/)
+			armed[w[4]] = w[2] == "timer_start:"
+			if (!armed[w[4]]) e++
+		}
+		/ dma_fq_flush: .*reason=timer/ { f++ }
+		END { p = 0; for (t in armed) p += armed[t]; print (p == 0 && f + 0 >= e + 0) ? "done" : "wait" }' $T/trace)
+	[ "$c" = done ] && break
+	sleep 0.05
+	waited=$((waited + 1))
+done
+[ $timer_traced = 1 ] || sleep 0.5
+echo "fq_wait_ms=$((waited * 50))"
 echo 0 >$T/tracing_on
+for e in timer_start timer_expire_entry; do
+	[ -e $T/events/timer/$e/enable ] && echo 0 >$T/events/timer/$e/enable && echo 0 >$T/events/timer/$e/filter
+done
 cp $T/trace "$VM_RESULTS/trace.txt"
 echo "overrun=$(cat $T/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }')"
 echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"

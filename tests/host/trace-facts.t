@@ -2,7 +2,9 @@
 # traces with known answers: nested interrupt unmaps pair correctly, a sync
 # too short for its unmap is caught, consumers are told apart by caller and
 # by the domain's type, and in lazy mode an entry no flush covered is caught
-# with the stale window measured from timestamps.
+# with the stale window measured from timestamps, and the bound on it that
+# the flush queue's own timer gives (arming to flush, plus the gap from a
+# queue to the arming after it) catches an entry that waited a cycle more.
 source "$(dirname "$0")/../lib/test.sh"
 a() { awk -f "$TOP/tests/lib/trace-facts.awk" "$TOP/tests/fixtures/$1" >"$TMP/$1.facts"; }
 g() { fact "$1" "$TMP/$2.facts"; }
@@ -25,3 +27,12 @@ check "lazy: 3 queued, 2 covered by the seq-2 flush, 1 left uncovered" \
 check "lazy: stale window max 12.000 ms (queued at 20.000010, flushed at 20.012010)" [ "$(g stale_max_us $l)" = 12000 ]
 check "lazy: the flush's entries and reason" [ "$(g fq_flush_entries $l)" = 2 -a "$(g fq_flush_reason_timer $l)" = 1 ]
 check "lazy: all queued from the NVMe's device" [ "$(g fq_dev_0000:00:01.0 $l)" = 3 ]
+check "lazy: the timer armed twice, fired once; arming to flush 11998 us, queue to arming at most 3 us" \
+	[ "$(g fq_timer_armed $l)" = 2 -a "$(g fq_timer_fired $l)" = 1 -a "$(g fq_timer_cycles $l)" = 1 -a \
+	  "$(g fq_timer_span_max_us $l)" = 11998 -a "$(g fq_timer_arm_gap_max_us $l)" = 3 ]
+check "lazy: the stale window ($(g stale_max_us $l) us) within the timer's bound ($(g stale_bound_us $l) us)" \
+	[ "$(g stale_bound_us $l)" = 12001 -a "$(g stale_max_us $l)" -le "$(g stale_bound_us $l)" ]
+a trace-lazy-late.txt
+z=trace-lazy-late.txt
+check "lazy, an entry that missed its flush: stale window $(g stale_max_us $z) us beyond the timer's bound $(g stale_bound_us $z) us" \
+	[ "$(g fq_covered $z)" = 4 -a "$(g stale_bound_us $z)" = 17000 -a "$(g stale_max_us $z)" = 29990 ]

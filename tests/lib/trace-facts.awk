@@ -15,6 +15,16 @@
 # Lazy mode: a dma_fq_queue entry with (domain, seq) is covered by the
 # dma_fq_flush of the same domain reporting that seq, later in time; the
 # stale window is the time between the two.
+#
+# The flush queue's timer (timer:timer_start and timer_expire_entry of
+# fq_flush_timeout, when trace-iommu.sh could filter them): an entry waits
+# at most for the timer pending when it was queued, or for the one it arms
+# itself, just after its dma_fq_queue on the same CPU.  So its stale window
+# is at most the longest span from an arming to the dma_fq_flush its firing
+# made (fq_timer_span_max_us) plus the longest gap from a dma_fq_queue to
+# the arming right after it on its CPU (fq_timer_arm_gap_max_us): their sum
+# is stale_bound_us, what the guest's own timer took in this trace.  A
+# firing whose arming predates the trace counts from the trace's start.
 
 function consumer(c) {
 	if (c ~ /\[iommu_gather_test\]/) return "testmod"
@@ -41,6 +51,7 @@ function hex(s,   n, i, c) {
 	body = substr(rest, RSTART + RLENGTH)
 	split(hdr, h, ": ")
 	ts = h[1] + 0; ev = h[2]
+	if (!started) { first_ts = ts; started = 1 }
 	delete f
 	n = split(body, tok, " ")
 	last = ""
@@ -48,6 +59,18 @@ function hex(s,   n, i, c) {
 		if ((p = index(tok[i], "=")) > 0) { last = substr(tok[i], 1, p - 1); f[last] = substr(tok[i], p + 1) }
 		# %pS of a module symbol ends in " [module]": part of the value.
 		else if (tok[i] ~ /^\[.*\]$/ && last != "") f[last] = f[last] " " tok[i]
+	}
+	if (ev == "timer_start" || ev == "timer_expire_entry") {
+		if (f["function"] != "fq_flush_timeout") next
+		if (ev == "timer_start") {
+			arm_ts[f["timer"]] = ts; timer_armed++
+			if ((cpu in lastq_ts) && ts - lastq_ts[cpu] > arm_gap_max) arm_gap_max = ts - lastq_ts[cpu]
+		} else {
+			firing[cpu] = (f["timer"] in arm_ts) ? arm_ts[f["timer"]] : first_ts
+			delete arm_ts[f["timer"]]
+			timer_fired++
+		}
+		next
 	}
 	# A domain whose type has __IOMMU_DOMAIN_DMA_API (bit 1) belongs to
 	# dma-iommu, whoever called: callers that tail-call the API entry (the
@@ -89,9 +112,16 @@ function hex(s,   n, i, c) {
 		q_ts[k, q_n[k]] = ts
 		q_dev[f["dev"]]++
 		queued++
+		lastq_ts[cpu] = ts
 	} else if (ev == "dma_fq_flush") {
 		k = f["domain"] SUBSEP f["seq"]
 		fl_ts[k] = ts
+		# the timer's flush, on the CPU its firing ran on
+		if (f["reason"] == "timer" && (cpu in firing)) {
+			if (ts - firing[cpu] > span_max) span_max = ts - firing[cpu]
+			timer_cycles++
+			delete firing[cpu]
+		}
 		fl_entries += f["entries"]
 		reason[f["reason"]]++
 	}
@@ -129,4 +159,7 @@ END {
 	printf "fq_queued=%d\nfq_covered=%d\nfq_uncovered=%d\nfq_flush_before_queue=%d\n", queued, cov, unc, early
 	printf "fq_flush_entries=%d\nstale_max_us=%d\n", fl_entries, int(smax * 1000000 + 0.5)
 	for (d in q_dev) printf "fq_dev_%s=%d\n", d, q_dev[d]
+	printf "fq_timer_armed=%d\nfq_timer_fired=%d\nfq_timer_cycles=%d\n", timer_armed, timer_fired, timer_cycles
+	printf "fq_timer_span_max_us=%d\nfq_timer_arm_gap_max_us=%d\n", int(span_max * 1000000 + 0.5), int(arm_gap_max * 1000000 + 0.5)
+	printf "stale_bound_us=%d\n", int((span_max + arm_gap_max) * 1000000 + 0.5)
 }
