@@ -10,7 +10,16 @@ rc=0
 "$dump" --check >"$TMP/out" 2>"$TMP/err" || rc=$?
 cat "$TMP/out" "$TMP/err"
 if [ $rc = 0 ]; then
-	ok "this host can run the collector itself ($(fact col_prog_type "$TMP/out"))"
+	# A host with the series (or the fallback's hooks): what it opened is
+	# named, and a window around a command that maps nothing works.
+	check "this host can run the collector itself: source $(fact col_source "$TMP/out"), programs $(fact col_prog_type "$TMP/out"), nothing on stderr" \
+		bash -c '[[ $1 =~ ^(tracepoints|fallback)$ ]] && [[ $2 =~ ^(tp_btf|raw_tp|fentry|kprobe)$ ]] && [ ! -s "$3" ]' \
+		_ "$(fact col_source "$TMP/out")" "$(fact col_prog_type "$TMP/out")" "$TMP/err"
+	rc=0
+	"$dump" --rows -- true >"$TMP/win" 2>"$TMP/win.err" || rc=$?
+	cat "$TMP/win" "$TMP/win.err"
+	check "a window around true: exit $rc, the command's status $(fact col_cmd_status "$TMP/win")" \
+		[ $rc = 0 -a "$(fact col_cmd_status "$TMP/win")" = 0 ]
 else
 	check "on this host: exit 1 and one line, \"$(cat "$TMP/err")\"" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "^collector-dump: " "$2"' _ "$rc" "$TMP/err"

@@ -1,11 +1,14 @@
-# Bad options to the scripts: a one-line error and exit status 2, before any
-# kernel is built or VM booted.
+# Bad options to the scripts: a one-line error on stderr naming the script
+# ("NAME: ..." or "usage: NAME ..."), nothing on stdout, and exit status 2,
+# before any kernel is built or VM booted.
 source "$(dirname "$0")/../lib/test.sh"
-try() {   # try NAME CMD...: expect exit 2 and a short error
+try() {   # try NAME CMD...: expect exit 2 and one line naming the script
 	local name=$1; shift
-	local err rc=0
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	check "$name (exit $rc)" bash -c '[ $1 = 2 ] && [ -n "$2" ] && [ $(echo "$2" | wc -l) -le 12 ]' _ $rc "$err"
+	local rc=0 script=${1##*/}
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	check "$name: exit $rc, \"$(head -c 160 "$TMP/err")\"" \
+		bash -c '[ "$1" = 2 ] && [ "$(wc -l <"$2")" = 1 ] && [ ! -s "$3" ] && grep -qE "^(usage: )?$4[: ]" "$2"' \
+		_ "$rc" "$TMP/err" "$TMP/out" "$script"
 }
 try "vm-run without a command" "$TOP/scripts/vm-run"
 try "vm-run --iommu bogus" "$TOP/scripts/vm-run" --iommu bogus -- true
@@ -18,3 +21,7 @@ try "fetch-kernel without a base" "$TOP/scripts/fetch-kernel"
 try "fetch-stock-kernel without a base" "$TOP/scripts/fetch-stock-kernel"
 try "vm-run --stock with --kernel" "$TOP/scripts/vm-run" --stock --kernel /nonexistent -- true
 try "bench-sources-vm bad option" "$TOP/scripts/bench-sources-vm" --bogus
+try "build-guest-tools without a base" "$TOP/scripts/build-guest-tools"
+try "bench-overhead bad option" "$TOP/scripts/bench-overhead" --bogus
+try "bench-handlers-vm bad option" "$TOP/scripts/bench-handlers-vm" --bogus
+try "ab-patch bad option" "$TOP/scripts/ab-patch" --bogus
