@@ -35,3 +35,4 @@ CONFIG_E=y (got n)' ]
 for f in "$TOP"/kernel-patches/config/*.config; do
 	check "fragment $(basename "$f") satisfies itself" "$cc" "$f" "$f"
 done
+done_testing

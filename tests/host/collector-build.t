@@ -20,3 +20,4 @@ check "a second make build has nothing to do ($(echo "$out" | head -n1))" \
 quiet=$(make -W tools/lib/hist.c build 2>&1) verbose=$(make V=1 -W tools/lib/hist.c build 2>&1)
 check "quiet rules print '  CC  .output/lib/hist.o', V=1 the compiler command" \
 	bash -c 'grep -q "^  CC  *.output/lib/hist.o" <<<"$1" && grep -q -- "-Werror.*-c tools/lib/hist.c" <<<"$2"' _ "$quiet" "$verbose"
+done_testing

@@ -34,3 +34,4 @@ fi
 rc=0
 "$dump" --bogus >/dev/null 2>&1 || rc=$?
 check "a bad option: usage, exit 2 (got $rc)" [ $rc = 2 ]
+done_testing

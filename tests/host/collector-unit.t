@@ -30,3 +30,4 @@ for src in "$TOP"/tests/unit/test-*.c; do
 	check "$t under ASan/UBSan: $n assertions hold, $bad fail, exit $rc${rep:+, $rep}" \
 		[ $rc = 0 -a "$bad" = 0 -a "$n" -gt 0 -a -z "$rep" ]
 done
+done_testing

@@ -26,3 +26,4 @@ check "in one line, and removed from the cache" \
 
 out=$("$TMP/p/scripts/fetch-kernel" vnone 2>&1); rc=$?
 check "an unknown base is refused in one line" bash -c '[ $2 -ne 0 ] && [ $(echo "$1" | wc -l) = 1 ] && [[ $1 == *"unknown base"* ]]' _ "$out" $rc
+done_testing

@@ -148,3 +148,4 @@ check "-i X -o Y: Y holds the same JSON data as X, by python3's parser" \
 	python3 -c 'import json, sys; a, b = (json.load(open(p)) for p in sys.argv[1:]); sys.exit(a != b)' "$good" "$TMP/copy.json"
 run "print copy" "$bin" -i "$TMP/copy.json"
 check "and prints the same text" cmp -s "$TMP/good.txt" "$TMP/run.out"
+done_testing

@@ -91,3 +91,4 @@ check "docs/review-thread-example.md holds the three golden comparisons byte for
 	"$doc" "$FX"/compare-{intel-strict-lazy,virtio-strict-lazy,intel-virtio-lazy}.txt
 check "docs/review-thread-example.md: every pasted line at most 72 columns, plain ASCII" \
 	awk '/^```/ { c = !c; next } c && (length($0) > 72 || $0 ~ /[^ -~]/) { bad = 1 } END { exit bad }' "$doc"
+done_testing

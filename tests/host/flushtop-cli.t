@@ -78,3 +78,4 @@ warn=$(MANWIDTH=80 man --warnings -l "$TMP/inst/usr/share/man/man8/iommu-flushto
 check "make install DESTDIR PREFIX=/usr: sbin/iommu-flushtop and man8/iommu-flushtop.8; man renders it${warn:+ with warnings: $warn}" \
 	bash -c '[ "$1" = 0 ] && [ -x "$2/usr/sbin/iommu-flushtop" ] && [ -s "$2/usr/share/man/man8/iommu-flushtop.8" ] && [ -z "$3" ] &&
 		man -l "$2/usr/share/man/man8/iommu-flushtop.8" 2>/dev/null | grep -q "EXIT STATUS"' _ "$rc" "$TMP/inst" "$warn"
+done_testing

@@ -7,7 +7,7 @@
 # root's run prints, and leaves no directory behind.
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "make build failed"; exit 1; }
-command -v setpriv >/dev/null || { skip "no setpriv"; exit 0; }
+command -v setpriv >/dev/null || skip_rest "no setpriv"
 
 priv=$(mktemp -d)	# 0700, root's
 clone="$priv/clone"
@@ -43,3 +43,4 @@ check "as_nobody ran iommu-flushhist -i on a nobody_file copy: exit $rc, no erro
 d=$(fact dir "$TMP/helper.out")
 check "its directory (${d:-none}) was under /tmp, and is gone once the shell exited" \
 	bash -c '[[ $1 == /tmp/iommu-flushtop-nobody.* ]] && [ ! -e "$1" ]' _ "$d"
+done_testing

@@ -36,3 +36,4 @@ a trace-lazy-late.txt
 z=trace-lazy-late.txt
 check "lazy, an entry that missed its flush: stale window $(g stale_max_us $z) us beyond the timer's bound $(g stale_bound_us $z) us" \
 	[ "$(g fq_covered $z)" = 4 -a "$(g stale_bound_us $z)" = 17000 -a "$(g stale_max_us $z)" = 29990 ]
+done_testing

@@ -25,3 +25,4 @@ try "build-guest-tools without a base" "$TOP/scripts/build-guest-tools"
 try "bench-overhead bad option" "$TOP/scripts/bench-overhead" --bogus
 try "bench-handlers-vm bad option" "$TOP/scripts/bench-handlers-vm" --bogus
 try "ab-patch bad option" "$TOP/scripts/ab-patch" --bogus
+done_testing

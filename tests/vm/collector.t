@@ -32,6 +32,7 @@ if [ ! -s "$TOP/kernel-patches/$BASE/series" ]; then
 	msg=$(grep '^collector-dump: ' "$TMP/err")
 	check "no series for $BASE: the collector refuses in one line naming it (exit $rc): $msg" \
 		bash -c '[ "$1" = 1 ] && [ "$(grep -c . <<<"$2")" = 1 ] && grep -q "flush tracepoint series" <<<"$2"' _ "$rc" "$msg"
+	done_testing
 	exit 0
 fi
 
@@ -68,3 +69,4 @@ for iommu in intel virtio; do
 		fi
 	fi
 done
+done_testing

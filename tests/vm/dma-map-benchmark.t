@@ -23,3 +23,4 @@ for mode in lazy strict; do
 	fi
 	check "$mode: the device's domain is $want (got $t)" [ "$t" = $want ]
 done
+done_testing

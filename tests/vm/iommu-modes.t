@@ -52,3 +52,4 @@ for iommu in intel virtio amd; do
 		fi
 	done
 done
+done_testing

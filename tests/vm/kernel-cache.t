@@ -12,3 +12,4 @@ check "second build-kernel $BASE is a cache hit (${ms} ms)" \
 	bash -c '[ "$1" = "$2" ] && grep -q "cache hit" "$3" && [ "$4" -lt 10000 ]' _ "$img1" "$img2" "$TMP/err2" "$ms"
 check "the cached image was not rebuilt" [ "$(stat -c %Y "$img2")" = "$m1" ]
 check "the image is a bzImage of $BASE" bash -c 'file "$1" | grep -q "Linux kernel x86 boot executable"' _ "$img2"
+done_testing

@@ -41,3 +41,4 @@ check "iommu-flushhist records on the fallback (exit $(fact hist_rc "$TMP/facts"
 # (dd's own lines share that stderr)
 check "iommu-flushhist -g consumer on the fallback says in one line what needs the series: $(grep '^iommu-flushhist:' "$res/hist.err")" \
 	bash -c '[ "$(grep -c "^iommu-flushhist:" "$1")" = 1 ] && grep -q "need the IOMMU flush tracepoint series" "$1"' _ "$res/hist.err"
+done_testing
