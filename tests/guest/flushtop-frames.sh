@@ -19,14 +19,20 @@ for e in $EVENTS; do echo 1 >$T/events/iommu/$e/enable; done
 echo 1 >$T/tracing_on
 .output/bin/iommu-flushtop "$@" >"$out" 2>"$VM_RESULTS/$name.err" &
 pid=$!
-# the first frame (batch: its header line) is out: the collector is attached
-for _ in $(seq 600); do [ -s "$out" ] && break; sleep 0.1; done
-# spread over several frames
+# frames_out: the frames written so far (JSON: a line each; batch: a header
+# line each).  wait_frame N: until N are out, 60 s at most.
+frames_out() { grep -cE '^(\{|iommu-flushtop )' "$out" 2>/dev/null || true; }
+wait_frame() { for _ in $(seq 600); do [ "$(frames_out)" -ge "$1" ] && return; sleep 0.1; done; }
+# the first frame is out: the collector is attached.  Then the three dd's,
+# each in a frame after the last one's: spread over several frames by the
+# tool's own intervals, not by sleeps, so a slow guest only moves them
+wait_frame 1
 dd if=/dev/nvme0n1 of=/dev/null bs=64k count=256 iflag=direct 2>/dev/null
-sleep 1
+wait_frame $(($(frames_out) + 1))
 dd if=/dev/zero of=/dev/nvme0n1 bs=4k count=256 oflag=direct 2>/dev/null
-sleep 1
+wait_frame $(($(frames_out) + 1))
 dd if=/dev/nvme0n1 of=/dev/null bs=4k count=256 iflag=direct 2>/dev/null
+echo "${name}_workload_end_frame=$(($(frames_out) + 1))"
 rc=0
 wait $pid || rc=$?
 echo 0 >$T/tracing_on
