@@ -101,3 +101,11 @@ check "3 runs a side: no difference can be shown, and how many runs can" \
 out=$("$AB" --help 2>&1) && rc=0 || rc=$?
 check "--help: exit $rc, the default runs and the rule" \
 	bash -c '[ "$1" = 0 ] && grep -q "default 7" <<<"$2" && grep -q "Holm" <<<"$2" && grep -q "run once more" <<<"$2"' _ "$rc" "$out"
+
+# ---- iommu-flushhist --blocks: bad values refused in one line ----------------------
+hist="$TOP/.output/bin/iommu-flushhist" FX="$TOP/tests/fixtures/dumps"
+for v in 0 x 1001 -1; do
+	rc=0; err=$("$hist" --compare --blocks "$v" "$FX/intel-lazy.json," "$FX/intel-lazy.json," 2>&1 >/dev/null) || rc=$?
+	check "--blocks $v: exit $rc (want 2), one line: $err" \
+		bash -c '[ "$1" = 2 ] && [ "$(echo "$2" | wc -l)" = 1 ] && grep -q "blocks" <<<"$2"' _ "$rc" "$err"
+done

@@ -122,6 +122,17 @@ static void fill(double *m, size_t nr, double v, int fig, const double *vals)
 			m[r * NF + i] = i == fig ? vals[r] : v;
 }
 
+/*
+ * The mutations tried once each (in ifl_ab_compare_figures' Holm loop,
+ * then reverted), and the assertions that failed:
+ * - "medians differ": (a) at most 5% (100% measured), (b) "another figure
+ *   shown", (c2), the shared level, and "strict against lazy, 2 runs";
+ * - "ranges do not overlap", uncorrected: (a) "not far stricter" (0.47%),
+ *   (c1), (c2), (c3), the shared level, "strict against lazy, 2 runs";
+ * - p <= 5% a figure, uncorrected: (a) at most 5% (29% measured), (b)
+ *   "another figure shown", the shared level;
+ * - Bonferroni instead of Holm: (c3).
+ */
 static void verdict_tests(void)
 {
 	double a[99 * NF], b[99 * NF], x[64], y[64], p, q;
