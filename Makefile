@@ -179,7 +179,7 @@ bench: deps kernels build
 # What a patch from a review thread does to flush coalescing: kernels
 # without and with it, the same workloads on both (docs/ab-patch.md).
 ab: deps build
-	$(Q)[ -n "$(PATCH)" ] || { echo "usage: make ab PATCH=file.patch [AB_OPTS='--runs 5 --workload dmabench']" >&2; exit 2; }
+	$(Q)[ -n "$(PATCH)" ] || { echo "usage: make ab PATCH=file.patch [AB_OPTS='--runs 9 --workload dmabench']" >&2; exit 2; }
 	$(Q)scripts/ab-patch $(AB_OPTS) $(PATCH)
 
 demo: deps

@@ -48,6 +48,7 @@ static struct env {
 	char **args;		/* the command, or compare's two files */
 	int nargs;
 	bool reported;		/* a usage error already has its line */
+	unsigned int blocks;	/* --blocks: comparisons sharing the 5% (0: unset) */
 } env = {
 	.settle = 1.0,
 	.metrics = IFL_REPORT_ALL_METRICS,
@@ -62,6 +63,7 @@ static const char doc[] =
 	"  iommu-flushhist -i FILE.json [-g FIELDS] [-m METRICS] [-o COPY.json]\n"
 	"  iommu-flushhist --compare A.json B.json [-g FIELDS] [-m METRICS]\n"
 	"  iommu-flushhist --compare A1.json,A2.json,... B1.json,B2.json,...\n"
+	"                  [--blocks K]\n"
 	"\v"
 	"Recording needs root (or CAP_BPF and CAP_PERFMON) and a kernel with the "
 	"IOMMU flush tracepoint series; -i and --compare need neither.  Every "
@@ -85,7 +87,7 @@ static const char doc[] =
 	"1 (not root, no BTF, no events, no IOMMU; a file that cannot be read, is "
 	"not a valid dump or cannot be written; incompatible dumps), 2 (usage).";
 
-enum { OPT_COMPARE = 0x100, OPT_SETTLE };
+enum { OPT_COMPARE = 0x100, OPT_SETTLE, OPT_BLOCKS };
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Record the whole system for SECONDS", 0 },
@@ -94,6 +96,9 @@ static const struct argp_option options[] = {
 	{ "compare", OPT_COMPARE, NULL, 0, "Compare two saved recordings, A.json B.json", 0 },
 	{ "group", 'g', "FIELDS", 0, "Group rows by these fields (see below)", 0 },
 	{ "metrics", 'm', "METRICS", 0, "Print these histograms (see below)", 0 },
+	{ "blocks", OPT_BLOCKS, "K", 0,
+	  "With --compare of runs: one of K comparisons in a report, which share "
+	  "the family-wise 5% (each gets 5%/K; default 1)", 0 },
 	{ "settle", OPT_SETTLE, "SECONDS", 0,
 	  "After COMMAND, keep recording SECONDS for its lazy flushes (default 1)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages on stderr", 0 },
@@ -158,6 +163,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return usage_error(state, "-m: \"%s\" is not a list of pages, unmaps, "
 					   "sync, stale, map, unmap or all", arg);
 		break;
+	case OPT_BLOCKS: {
+		char *end;
+		unsigned long k;
+
+		errno = 0;
+		k = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || k < 1 || k > 1000)
+			return usage_error(state, "--blocks wants a whole number from 1 to 1000, not \"%s\"", arg);
+		env.blocks = (unsigned int)k;
+		break;
+	}
 	case OPT_SETTLE:
 		if (parse_seconds(arg, 3600, &env.settle))
 			return usage_error(state, "--settle wants a number of seconds, not \"%s\"", arg);
@@ -280,14 +296,15 @@ static int compare_runs(void)
 {
 	static struct ifl_dump a[MAX_RUNS], b[MAX_RUNS];
 	size_t na = 0, nb = 0;
-	unsigned int shown;
+	struct ifl_ab_result res;
+	double alpha = IFL_AB_ALPHA / (env.blocks ? env.blocks : 1);
 	char err[512];
 	int ret;
 
 	ret = load_side(env.args[0], a, &na);
 	if (!ret)
 		ret = load_side(env.args[1], b, &nb);
-	if (!ret && ifl_ab_compare(stdout, a, na, b, nb, &shown, err, sizeof(err))) {
+	if (!ret && ifl_ab_compare(stdout, a, na, b, nb, alpha, &res, err, sizeof(err))) {
 		fprintf(stderr, TOOL ": %s\n", err);
 		ret = EXIT_ENV;
 	}
@@ -560,7 +577,15 @@ int main(int argc, char **argv)
 		}
 		if (strchr(env.args[0], ',') || strchr(env.args[1], ','))
 			return compare_runs();
+		if (env.blocks) {
+			fprintf(stderr, TOOL ": --blocks is for --compare of several runs a side\n");
+			return EXIT_USAGE;
+		}
 		return compare();
+	}
+	if (env.blocks) {
+		fprintf(stderr, TOOL ": --blocks goes with --compare\n");
+		return EXIT_USAGE;
 	}
 	if (env.input) {
 		if (env.duration > 0 || env.nargs) {
