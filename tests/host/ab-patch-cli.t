@@ -109,3 +109,4 @@ for v in 0 x 1001 -1; do
 	check "--blocks $v: exit $rc (want 2), one line: $err" \
 		bash -c '[ "$1" = 2 ] && [ "$(echo "$2" | wc -l)" = 1 ] && grep -q "blocks" <<<"$2"' _ "$rc" "$err"
 done
+done_testing
