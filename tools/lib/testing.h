@@ -13,6 +13,11 @@
 /*
  * Run the program of an event once with args[] as the tracepoint's
  * arguments (the u64 array a raw_tp program sees), on CPU cpu (-1: any).
+ * With a CPU, the calling thread is pinned to it for the run (and its
+ * affinity restored), so that the program runs in the caller's task as a
+ * real event does in the task it happens in, not in an IPI over whatever
+ * task the CPU was running: cpu must be in the thread's affinity mask.
+ * The same holds for ifl_test_fb_op().
  */
 int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
 		 unsigned int nargs, int cpu);
