@@ -221,6 +221,47 @@ static const struct ifl_row *row_of(const struct ifl_snapshot *s, const char *dr
 	return NULL;
 }
 
+/*
+ * Exits without their entry's record: a flush-all whose record another
+ * callback's exit popped (an entry the kernel skipped), then its own exit
+ * finding none, and an exit whose entry was never seen.  Each is counted
+ * (drops fb_unpaired); the queued unmaps the popped record had taken go
+ * back to the domain, and the next flush-all covers them.
+ */
+static void test_unpaired(int cpu, const struct ifl_snapshot *before)
+{
+	struct ifl_snapshot *s = NULL, *d = NULL, *g = NULL;
+	const struct ifl_row *rv;
+
+	for (int i = 0; i < 2; i++)
+		unmap(cpu, D_VIRTIO, G(10), 1, 4096);
+	op(IFL_FB_OP_FLUSH_ENTER, cpu, D_VIRTIO, 0, 0, 0);	/* takes the 2 */
+	op(IFL_FB_OP_SYNC_EXIT, cpu, D_INTEL, G(11), 0, 0);	/* pops the flush-all's record */
+	op(IFL_FB_OP_FLUSH_EXIT, cpu, D_VIRTIO, 0, 0, 0);	/* finds none */
+	op(IFL_FB_OP_FLUSH_EXIT, cpu, D_VIRTIO, 0, 0, 0);	/* never entered */
+	flush_all(cpu, D_VIRTIO);	/* covers the 2 given back, and the 1 queued during the nested one */
+	if (ifl_snapshot_take(c, &s) || ifl_snapshot_delta(s, before, &d) ||
+	    ifl_snapshot_group(d, IFL_BY_DRIVER, &g)) {
+		printf("not ok snapshot: %s\n", ifl_errmsg(c));
+		goto out;
+	}
+	rv = row_of(g, "virtio-iommu");
+	CHECK(g->drops[IFL_DROP_FB_UNPAIRED] == 3 && rv && rv->count[IFL_C_FLUSH_ALL] == 3 &&
+	      rv->hist[IFL_H_UNMAPS_PER_SYNC][ifl_bucket(3)] == 1 &&
+	      ifl_hist_total(rv->hist[IFL_H_UNMAPS_PER_SYNC]) == 1 &&
+	      rv->count[IFL_C_FLUSHED_BYTES] == 3 * 4096 && ifl_hist_total(rv->hist[IFL_H_STALE_NS]) == 3,
+	      "unpaired exits: 3 counted (%llu); the 2 unmaps of the popped flush-all's record covered by "
+	      "the next flush-all with the 1 queued before it (%llu flush-alls, %llu B, %llu stale windows)",
+	      (unsigned long long)g->drops[IFL_DROP_FB_UNPAIRED],
+	      (unsigned long long)(rv ? rv->count[IFL_C_FLUSH_ALL] : 0),
+	      (unsigned long long)(rv ? rv->count[IFL_C_FLUSHED_BYTES] : 0),
+	      (unsigned long long)(rv ? ifl_hist_total(rv->hist[IFL_H_STALE_NS]) : 0));
+out:
+	ifl_snapshot_free(g);
+	ifl_snapshot_free(d);
+	ifl_snapshot_free(s);
+}
+
 static void test_handlers(int cpu_a, int cpu_b)
 {
 	struct ifl_opts o = {
@@ -338,6 +379,7 @@ static void test_handlers(int cpu_a, int cpu_b)
 	CHECK(!ifl_count_available(s, IFL_C_RANGE_ADD) && !ifl_count_available(s, IFL_C_FORCED_DISJOINT) &&
 	      !ifl_count_available(s, IFL_C_FQ_FLUSH) && !ifl_count_available(s, IFL_C_FQ_QUEUE),
 	      "unavailable, not 0: range-adds, forced reasons, flush-queue events");
+	test_unpaired(cpu_a, s);
 out:
 	ifl_snapshot_free(g);
 	ifl_snapshot_free(s);

@@ -125,3 +125,49 @@ int ifl_test_percpu_count(struct ifl_collector *c, uint64_t domain, uint64_t cal
 	free(v);
 	return n;
 }
+
+int ifl_test_set_group_kset(struct ifl_collector *c, uint64_t addr)
+{
+	c->skel->bss->group_kset = addr;
+	return 0;
+}
+
+/* The byte offset of a member of a map's value struct, from the object's BTF; -1 if none. */
+static long value_member_offset(const struct bpf_map *map, const struct btf *btf, const char *name)
+{
+	const struct btf_type *t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(map)) : NULL;
+	const struct btf_member *m;
+
+	if (!t || !btf_is_struct(t))
+		return -1;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return (long)(btf_member_bit_offset(t, i) / 8);
+	return -1;
+}
+
+int ifl_test_fq_lock(struct ifl_collector *c, uint64_t domain, bool held)
+{
+	const struct bpf_map *map = c->skel->maps.fq_rings;
+	long off = value_member_offset(map, bpf_object__btf(c->skel->obj), "lock");
+	size_t size = bpf_map__value_size(map);
+	__u64 key = domain, lock = held ? 1 : 0;
+	unsigned char *v;
+	int err = 0;
+
+	if (off < 0 || (size_t)off + sizeof(lock) > size)
+		return ifl_fail(c, IFL_ERR_INVAL, "no member \"lock\" in the ring's BTF");
+	v = calloc(1, size);
+	if (!v)
+		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, v)) {
+		err = ifl_fail(c, IFL_ERR_INVAL, "no stale-window ring for that domain: %s", strerror(errno));
+	} else {
+		memcpy(v + off, &lock, sizeof(lock));
+		if (bpf_map_update_elem(bpf_map__fd(map), &key, v, BPF_EXIST))
+			err = ifl_fail(c, IFL_ERR_BPF, "cannot write the ring: %s", strerror(errno));
+	}
+	free(v);
+	return err;
+}
