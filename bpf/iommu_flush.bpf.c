@@ -699,7 +699,10 @@ struct fq_drain_ctx {
 	__u64 own;	/* this flush's own share is still to consume */
 };
 
-/* One step under the lock: the lowest seq of the requests and our own. */
+/*
+ * One step under the lock: the lowest seq of the requests and our own;
+ * our own at the last step at the latest, however many requests come.
+ */
 static long fq_drain_one(__u32 i, void *data)
 {
 	struct fq_drain_ctx *d = data;
@@ -708,7 +711,7 @@ static long fq_drain_one(__u32 i, void *data)
 	__u64 bytes;
 	int k = fq_req_next(r);
 
-	if (k < 0 || (d->own && r->req[k & (FQ_REQS - 1)].seq > d->seq)) {
+	if (k < 0 || (d->own && (i == FQ_REQS || r->req[k & (FQ_REQS - 1)].seq > d->seq))) {
 		if (!d->own)
 			return 1;
 		bytes = fq_consume_locked(r, d->s, d->seq, d->now);
@@ -770,12 +773,14 @@ static __always_inline void fq_consume(struct fq_ring *r, struct ifl_stats *s,
 	for (int round = 0; round < FQ_ROUNDS; round++) {
 		bpf_loop(FQ_REQS + 1, fq_drain_one, &d, 0);
 		__sync_lock_test_and_set(&r->lock, 0);
-		/* a request posted after our last look: ours to take, or the new holder's */
-		if (fq_req_next(r) < 0 || __sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
+		/*
+		 * A request posted after our last look: ours to take, or the
+		 * new holder's; after FQ_ROUNDS, the next flush's.
+		 */
+		if (round == FQ_ROUNDS - 1 || fq_req_next(r) < 0 ||
+		    __sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
 			return;
 	}
-	/* FQ_ROUNDS rounds and still more: the next flush takes them */
-	__sync_lock_test_and_set(&r->lock, 0);
 }
 
 static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
