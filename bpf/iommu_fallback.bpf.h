@@ -65,6 +65,7 @@ struct fb_entry {
 	__u64 arg[6];
 	__u64 pend_unmaps, pend_bytes;	/* flush_iotlb_all: queued before it began */
 	__u64 fseq1;	/* flush_iotlb_all: 1 + the seq of the slots it covers, 0: none */
+	__u64 dom;	/* flush_iotlb_all: its domain, where pend_* go back if its exit is lost */
 };
 
 #define FB_DEPTH 4	/* a task's callback, an interrupt's, a nested one's */
@@ -146,6 +147,7 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	for (int i = 0; i < 6; i++)
 		e->arg[i] = arg ? arg[i] : 0;
 	e->pend_unmaps = e->pend_bytes = e->fseq1 = 0;
+	e->dom = domain;
 	/*
 	 * What is queued now is invalidated by this flush; what is queued
 	 * while it runs waits for the next one.
@@ -160,19 +162,38 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	}
 }
 
-/* Exit: pop the entry's record; false if it was not seen (attached mid-call). */
+/*
+ * Exit: pop the entry's record; false if it was not seen (attached
+ * mid-call, the entry's program skipped, beyond FB_DEPTH) or the record
+ * is another call's (an exit missed before): counted (fb_unpaired).  The
+ * queued unmaps a flush-all's record took at its entry are not lost with
+ * it: popped by another call's exit, they go back to the domain, for its
+ * next flush-all.
+ */
 static __always_inline bool fb_leave(__u32 kind, struct fb_entry *out)
 {
 	struct fb_stack *st = bpf_task_storage_get(&fb_stacks, bpf_get_current_task_btf(), 0, 0);
+	struct fb_pending *p;
 	__u32 d;
 
 	if (!st || !st->depth)
-		return false;
+		goto unpaired;
 	d = --st->depth;
 	if (d >= FB_DEPTH)
-		return false;
+		goto unpaired;
 	*out = st->e[d & (FB_DEPTH - 1)];
-	return out->kind == kind;
+	if (out->kind == kind)
+		return true;
+	if (out->kind == IFL_FB_FLUSH_ALL && out->pend_unmaps && out->dom) {
+		p = bpf_map_lookup_elem(&fb_pending, &out->dom);
+		if (p) {
+			__sync_fetch_and_add(&p->unmaps, out->pend_unmaps);
+			__sync_fetch_and_add(&p->bytes, out->pend_bytes);
+		}
+	}
+unpaired:
+	drop(IFL_DROP_FB_UNPAIRED);
+	return false;
 }
 
 static __always_inline __u64 fb_elapsed(bool found, const struct fb_entry *e)
@@ -205,7 +226,7 @@ static __always_inline void fb_flush_all(__u64 domain, __u64 ns, __u64 unmaps, _
 	if (fseq1) {
 		r = bpf_map_lookup_elem(&fq_rings, &domain);
 		if (r)
-			fq_consume(r, s, fseq1 - 1, bpf_ktime_get_ns());
+			fq_consume(r, s, fseq1 - 1, bpf_ktime_get_ns(), 0);
 	}
 	if (!unmaps)
 		return;

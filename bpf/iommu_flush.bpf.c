@@ -33,6 +33,7 @@
  *    seq c), through a bounded per-domain ring of queue timestamps that each
  *    flush consumes up to the first entry queued for a later flush.
  */
+#include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -56,12 +57,32 @@ struct fq_slot {
 	__u64 tag;	/* slot index + 1 once written: tells stale slots apart */
 };
 
+/*
+ * A flush that found the ring locked by another CPU's flush hands its
+ * share over in one of these (a combining lock): the holder consumes it,
+ * in order of seq with its own, before it lets go of the lock, and looks
+ * again after letting go (FQ_ROUNDS times at most); a request the holder
+ * no longer saw waits for the next flush of the domain, its own time kept.
+ */
+#define FQ_REQS 4
+#define FQ_ROUNDS 3
+
+enum { FQ_REQ_FREE, FQ_REQ_CLAIMED, FQ_REQ_READY };
+
+struct fq_req {
+	__u64 state;	/* FQ_REQ_*: claimed by cmpxchg, then filled, then ready */
+	__u64 seq;	/* consume up to this seq ... */
+	__u64 now;	/* ... as the flush at this time */
+	__u64 acct;	/* count its pages (a flush-queue flush; not the fallback's flush-all) */
+};
+
 struct fq_ring {
 	__u64 head;		/* next slot to reserve (atomic) */
 	__u64 tail;		/* next slot to consume (under lock) */
 	__u64 lock;		/* consumer lock: 0 free, 1 held (cmpxchg) */
 	__u64 granule;		/* IOVA granule of the domain */
 	__u64 last_flush_ns;	/* time of the last flush */
+	struct fq_req req[FQ_REQS];
 	struct fq_slot slot[FQ_RING];
 };
 
@@ -629,34 +650,144 @@ static long fq_consume_one(__u32 i, void *data)
 	return 0;
 }
 
+/* What a flush covered: a sample of pages per sync, and the bytes. */
+static __always_inline void fq_account(struct ifl_stats *s, __u64 bytes)
+{
+	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
+	s->count[IFL_C_FLUSHED_BYTES] += bytes;
+}
+
 /*
- * Consume the ring up to the first entry queued for a later flush.  An
- * entry with an older seq (written late, or left by a flush that found the
- * ring locked) was covered by the previous flush.  bpf_loop: a plain loop
- * with a histogram update in its body is too complex for the verifier.
+ * Under the lock: consume the ring up to the first entry queued for a
+ * later flush, as the flush of seq at time now.  An entry with an older
+ * seq (written late, or left by a flush that could not hand it over) was
+ * covered by the previous flush.  bpf_loop: a plain loop with a histogram
+ * update in its body is too complex for the verifier.  Returns the bytes
+ * of the entries consumed.
  */
-/* Returns the bytes of the entries consumed. */
-static __always_inline __u64 fq_consume(struct fq_ring *r, struct ifl_stats *s,
-					__u64 seq, __u64 now)
+static __always_inline __u64 fq_consume_locked(struct fq_ring *r, struct ifl_stats *s,
+					       __u64 seq, __u64 now)
 {
 	struct fq_consume_ctx c = { .r = r, .s = s, .seq = seq, .now = now };
 
-	if (__sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
-		return 0;
 	c.p = r->tail;
 	c.h = r->head;
 	bpf_loop(FQ_RING, fq_consume_one, &c, 0);
 	r->tail = c.p;
 	r->last_flush_ns = now;
-	__sync_lock_test_and_set(&r->lock, 0);
 	return c.bytes;
+}
+
+/* The ready request of lowest seq, or -1 (plain reads: a hint, confirmed by the taker). */
+static __always_inline int fq_req_next(struct fq_ring *r)
+{
+	__u64 best_seq = ~0ULL;
+	int best = -1;
+
+	for (int i = 0; i < FQ_REQS; i++)
+		if (r->req[i].state == FQ_REQ_READY && r->req[i].seq < best_seq) {
+			best_seq = r->req[i].seq;
+			best = i;
+		}
+	return best;
+}
+
+struct fq_drain_ctx {
+	struct fq_ring *r;
+	struct ifl_stats *s;
+	__u64 seq, now, acct;
+	__u64 own;	/* this flush's own share is still to consume */
+};
+
+/*
+ * One step under the lock: the lowest seq of the requests and our own;
+ * our own at the last step at the latest, however many requests come.
+ */
+static long fq_drain_one(__u32 i, void *data)
+{
+	struct fq_drain_ctx *d = data;
+	struct fq_ring *r = d->r;
+	struct fq_req *q;
+	__u64 bytes;
+	int k = fq_req_next(r);
+
+	if (k < 0 || (d->own && (i == FQ_REQS || r->req[k & (FQ_REQS - 1)].seq > d->seq))) {
+		if (!d->own)
+			return 1;
+		bytes = fq_consume_locked(r, d->s, d->seq, d->now);
+		if (d->acct)
+			fq_account(d->s, bytes);
+		d->own = 0;
+		return 0;
+	}
+	q = &r->req[k & (FQ_REQS - 1)];
+	/* a full barrier before reading what its flush wrote */
+	if (__sync_fetch_and_add(&q->state, 0) != FQ_REQ_READY)
+		return 0;
+	bytes = fq_consume_locked(r, d->s, q->seq, q->now);
+	if (q->acct)
+		fq_account(d->s, bytes);
+	__sync_lock_test_and_set(&q->state, FQ_REQ_FREE);
+	return 0;
+}
+
+/* Hand this flush's share to the lock's holder; false if no slot was free. */
+static __always_inline bool fq_req_post(struct fq_ring *r, __u64 seq, __u64 now, __u64 acct)
+{
+	for (int i = 0; i < FQ_REQS; i++) {
+		struct fq_req *q = &r->req[i];
+
+		if (__sync_val_compare_and_swap(&q->state, FQ_REQ_FREE, FQ_REQ_CLAIMED) != FQ_REQ_FREE)
+			continue;
+		q->seq = seq;
+		q->now = now;
+		q->acct = acct;
+		__sync_lock_test_and_set(&q->state, FQ_REQ_READY);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A flush of seq at time now ends the stale window of the entries queued
+ * for it, and (acct: a flush-queue flush) takes their pages.  Whoever holds
+ * the ring's lock consumes for every flush waiting on it; a flush that
+ * finds the lock held and no free request slot is counted (fq_locked),
+ * and its entries are left for a later flush.
+ */
+static __always_inline void fq_consume(struct fq_ring *r, struct ifl_stats *s,
+				       __u64 seq, __u64 now, __u64 acct)
+{
+	struct fq_drain_ctx d = { .r = r, .s = s, .seq = seq, .now = now, .acct = acct, .own = 1 };
+
+	if (__sync_val_compare_and_swap(&r->lock, 0, 1) != 0) {
+		if (!fq_req_post(r, seq, now, acct)) {
+			drop(IFL_DROP_FQ_LOCKED);
+			return;
+		}
+		d.own = 0;
+		/* the holder may have let go before our request was ready */
+		if (__sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
+			return;
+	}
+	for (int round = 0; round < FQ_ROUNDS; round++) {
+		bpf_loop(FQ_REQS + 1, fq_drain_one, &d, 0);
+		__sync_lock_test_and_set(&r->lock, 0);
+		/*
+		 * A request posted after our last look: ours to take, or the
+		 * new holder's; after FQ_ROUNDS, the next flush's.
+		 */
+		if (round == FQ_ROUNDS - 1 || fq_req_next(r) < 0 ||
+		    __sync_val_compare_and_swap(&r->lock, 0, 1) != 0)
+			return;
+	}
 }
 
 static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
 					__u64 entries, __u64 ns)
 {
 	struct ifl_stats *s = stats_for(domain, 0);
-	__u64 now = bpf_ktime_get_ns(), bytes = 0;
+	__u64 now = bpf_ktime_get_ns();
 	struct fq_ring *r;
 
 	if (!s)
@@ -673,9 +804,9 @@ static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
 	hist_add(s, IFL_H_UNMAPS_PER_SYNC, entries);
 	r = bpf_map_lookup_elem(&fq_rings, &domain);
 	if (r)
-		bytes = fq_consume(r, s, seq, now);
-	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
-	s->count[IFL_C_FLUSHED_BYTES] += bytes;
+		fq_consume(r, s, seq, now, 1);
+	else
+		fq_account(s, 0);	/* nothing queued was seen */
 }
 
 /* ------------------------------------------------------------------ */

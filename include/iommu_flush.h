@@ -128,6 +128,22 @@ enum ifl_drop {
 	IFL_DROP_KEYS,		/* events of keys that did not fit (in the overflow row) */
 	IFL_DROP_DOMAINS,	/* domains the info cache had no room for */
 	IFL_DROP_FQ_DOMAINS,	/* queued IOVAs of domains the stale-window rings had no room for */
+	/*
+	 * Flushes (dma_fq_flush, or the fallback's flush-alls) that found
+	 * their domain's stale-window ring locked by another CPU's flush and
+	 * no free slot to hand their share over to it: their entries are
+	 * measured by a later flush instead, at its time, with its pages.
+	 */
+	IFL_DROP_FQ_LOCKED,
+	/*
+	 * The fallback's callback exits whose entry record was missing or
+	 * another call's (entry not seen, a missed exit shifting the stack):
+	 * their duration is unmeasured (0), and a flush-all's record that
+	 * another exit popped gives its queued unmaps back to the domain.
+	 */
+	IFL_DROP_FB_UNPAIRED,
+	/* Set by the library: walks of the IOMMU groups that failed (device names may be missing). */
+	IFL_DROP_GROUP_WALKS,
 	IFL_NR_DROPS
 };
 

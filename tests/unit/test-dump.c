@@ -89,6 +89,7 @@ static void make_dump(struct ifl_dump *d)
 	s->avail_counts = (1ULL << IFL_NR_COUNTS) - 1;
 	s->avail_hists = (1u << IFL_NR_HISTS) - 1 - (1u << IFL_H_STALE_NS);
 	s->drops[IFL_DROP_FQ_DOMAINS] = 7;
+	s->drops[IFL_DROP_FQ_LOCKED] = 2;	/* written only when not 0 */
 	s->interval_ns = m->duration_ns;
 	for (int i = 0; i < 2; i++) {
 		struct ifl_row *r = &s->rows[i];

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,7 +221,48 @@ static const struct ifl_row *row_of(const struct ifl_snapshot *s, const char *dr
 	return NULL;
 }
 
-static void test_handlers(int cpu_b)
+/*
+ * Exits without their entry's record: a flush-all whose record another
+ * callback's exit popped (an entry the kernel skipped), then its own exit
+ * finding none, and an exit whose entry was never seen.  Each is counted
+ * (drops fb_unpaired); the queued unmaps the popped record had taken go
+ * back to the domain, and the next flush-all covers them.
+ */
+static void test_unpaired(int cpu, const struct ifl_snapshot *before)
+{
+	struct ifl_snapshot *s = NULL, *d = NULL, *g = NULL;
+	const struct ifl_row *rv;
+
+	for (int i = 0; i < 2; i++)
+		unmap(cpu, D_VIRTIO, G(10), 1, 4096);
+	op(IFL_FB_OP_FLUSH_ENTER, cpu, D_VIRTIO, 0, 0, 0);	/* takes the 2 */
+	op(IFL_FB_OP_SYNC_EXIT, cpu, D_INTEL, G(11), 0, 0);	/* pops the flush-all's record */
+	op(IFL_FB_OP_FLUSH_EXIT, cpu, D_VIRTIO, 0, 0, 0);	/* finds none */
+	op(IFL_FB_OP_FLUSH_EXIT, cpu, D_VIRTIO, 0, 0, 0);	/* never entered */
+	flush_all(cpu, D_VIRTIO);	/* covers the 2 given back, and the 1 queued during the nested one */
+	if (ifl_snapshot_take(c, &s) || ifl_snapshot_delta(s, before, &d) ||
+	    ifl_snapshot_group(d, IFL_BY_DRIVER, &g)) {
+		printf("not ok snapshot: %s\n", ifl_errmsg(c));
+		goto out;
+	}
+	rv = row_of(g, "virtio-iommu");
+	CHECK(g->drops[IFL_DROP_FB_UNPAIRED] == 3 && rv && rv->count[IFL_C_FLUSH_ALL] == 3 &&
+	      rv->hist[IFL_H_UNMAPS_PER_SYNC][ifl_bucket(3)] == 1 &&
+	      ifl_hist_total(rv->hist[IFL_H_UNMAPS_PER_SYNC]) == 1 &&
+	      rv->count[IFL_C_FLUSHED_BYTES] == 3 * 4096 && ifl_hist_total(rv->hist[IFL_H_STALE_NS]) == 3,
+	      "unpaired exits: 3 counted (%llu); the 2 unmaps of the popped flush-all's record covered by "
+	      "the next flush-all with the 1 queued before it (%llu flush-alls, %llu B, %llu stale windows)",
+	      (unsigned long long)g->drops[IFL_DROP_FB_UNPAIRED],
+	      (unsigned long long)(rv ? rv->count[IFL_C_FLUSH_ALL] : 0),
+	      (unsigned long long)(rv ? rv->count[IFL_C_FLUSHED_BYTES] : 0),
+	      (unsigned long long)(rv ? ifl_hist_total(rv->hist[IFL_H_STALE_NS]) : 0));
+out:
+	ifl_snapshot_free(g);
+	ifl_snapshot_free(d);
+	ifl_snapshot_free(s);
+}
+
+static void test_handlers(int cpu_a, int cpu_b)
 {
 	struct ifl_opts o = {
 		.mode = IFL_PROG_RAW_TP, .no_attach = true, .skip_env_checks = true,
@@ -243,49 +285,49 @@ static void test_handlers(int cpu_b)
 
 	/* strict: 5 unmaps of 16 KiB, each synced alone */
 	for (int i = 0; i < 5; i++) {
-		unmap(0, D_INTEL, G(1), 0, 16384);
-		sync_(0, D_INTEL, G(1), 0x100000, 0x103fff);
+		unmap(cpu_a, D_INTEL, G(1), 0, 16384);
+		sync_(cpu_a, D_INTEL, G(1), 0x100000, 0x103fff);
 	}
 	/* one gather of 3 unmaps (a driver looping), one sync */
 	for (int i = 0; i < 3; i++)
-		unmap(0, D_INTEL, G(2), 0, 4096);
-	sync_(0, D_INTEL, G(2), 0x200000, 0x202fff);
+		unmap(cpu_a, D_INTEL, G(2), 0, 4096);
+	sync_(cpu_a, D_INTEL, G(2), 0x200000, 0x202fff);
 	/* two CPUs, two gathers of one domain, synced in the other order */
-	unmap(0, D_INTEL, G(3), 0, 4096);
+	unmap(cpu_a, D_INTEL, G(3), 0, 4096);
 	unmap(cpu_b, D_INTEL, G(4), 0, 4096);
 	sync_(cpu_b, D_INTEL, G(4), 0, 0xfff);
-	sync_(0, D_INTEL, G(3), 0, 0xfff);
+	sync_(cpu_a, D_INTEL, G(3), 0, 0xfff);
 	/* a sync of a gather no unmap went into */
-	sync_(0, D_INTEL, G(5), 0, 0);
+	sync_(cpu_a, D_INTEL, G(5), 0, 0);
 	/* maps: the driver's map names the domain of the iommu:map after it */
-	op(IFL_FB_OP_MAP_EXIT, 0, D_INTEL, 0, 0, 0);
-	op(IFL_FB_OP_TP_MAP, 0, 0x100000, 0x2000000, 8192, 0);
-	op(IFL_FB_OP_SYNC_MAP_ENTER, 0, 0, 0, 0, 0);
-	op(IFL_FB_OP_SYNC_MAP_EXIT, 0, D_INTEL, 8192, (uint64_t)-12, 0);
+	op(IFL_FB_OP_MAP_EXIT, cpu_a, D_INTEL, 0, 0, 0);
+	op(IFL_FB_OP_TP_MAP, cpu_a, 0x100000, 0x2000000, 8192, 0);
+	op(IFL_FB_OP_SYNC_MAP_ENTER, cpu_a, 0, 0, 0, 0);
+	op(IFL_FB_OP_SYNC_MAP_EXIT, cpu_a, D_INTEL, 8192, (uint64_t)-12, 0);
 
 	/* lazy: 10 queued unmaps of 8 KiB (gather->queued), then the flush queue's flush-all */
 	for (int i = 0; i < 10; i++)
-		unmap(i & 1 ? cpu_b : 0, D_VIRTIO, G(6), 1, 8192);
+		unmap(i & 1 ? cpu_b : cpu_a, D_VIRTIO, G(6), 1, 8192);
 	/* an iommu:unmap whose callback's program the kernel skipped: CPU 0's last domain */
-	op(IFL_FB_OP_TP_UNMAP, 0, 0x100000, 8192, 8192, 0);
+	op(IFL_FB_OP_TP_UNMAP, cpu_a, 0x100000, 8192, 8192, 0);
 	flush_all(cpu_b, D_VIRTIO);
 	/* a flush-all with nothing queued, and 3 more queued unmaps with theirs */
-	flush_all(0, D_VIRTIO);
+	flush_all(cpu_a, D_VIRTIO);
 	for (int i = 0; i < 3; i++)
-		unmap(0, D_VIRTIO, G(7), 1, 4096);
-	flush_all(0, D_VIRTIO);
+		unmap(cpu_a, D_VIRTIO, G(7), 1, 4096);
+	flush_all(cpu_a, D_VIRTIO);
 	/*
 	 * 5 more, and a flush-all on them into which an interrupt's flush-all
 	 * nests (same thread): each exit pairs with its own entry, so the
 	 * outer one still covers the 5 its entry took.
 	 */
 	for (int i = 0; i < 5; i++)
-		unmap(0, D_VIRTIO, G(8), 1, 4096);
-	op(IFL_FB_OP_FLUSH_ENTER, 0, D_VIRTIO, 0, 0, 0);
+		unmap(cpu_a, D_VIRTIO, G(8), 1, 4096);
+	op(IFL_FB_OP_FLUSH_ENTER, cpu_a, D_VIRTIO, 0, 0, 0);
 	/* queued while the flush runs: for the next one */
 	unmap(cpu_b, D_VIRTIO, G(9), 1, 4096);
-	flush_all(0, D_INTEL);
-	op(IFL_FB_OP_FLUSH_EXIT, 0, D_VIRTIO, 0, 0, 0);
+	flush_all(cpu_a, D_INTEL);
+	op(IFL_FB_OP_FLUSH_EXIT, cpu_a, D_VIRTIO, 0, 0, 0);
 
 	if (ifl_snapshot_take(c, &s) || ifl_snapshot_group(s, IFL_BY_DRIVER, &g)) {
 		printf("not ok snapshot: %s\n", ifl_errmsg(c));
@@ -337,6 +379,7 @@ static void test_handlers(int cpu_b)
 	CHECK(!ifl_count_available(s, IFL_C_RANGE_ADD) && !ifl_count_available(s, IFL_C_FORCED_DISJOINT) &&
 	      !ifl_count_available(s, IFL_C_FQ_FLUSH) && !ifl_count_available(s, IFL_C_FQ_QUEUE),
 	      "unavailable, not 0: range-adds, forced reasons, flush-queue events");
+	test_unpaired(cpu_a, s);
 out:
 	ifl_snapshot_free(g);
 	ifl_snapshot_free(s);
@@ -369,7 +412,28 @@ int main(void)
 	char vmlinux[128], mods[128], mod[160], iommu[160];
 	struct types t;
 	struct btf *b;
-	int cpu_b = libbpf_num_possible_cpus() > 1 ? 1 : 0;
+	int cpu_a = -1, cpu_b = -1;
+	cpu_set_t allowed;
+
+	/*
+	 * Two CPUs this process may run on: ifl_test_fb_op() pins the test to
+	 * the CPU of each operation, so that the programs run in this task
+	 * (an entry and its exit in one task, as in the kernel), whatever else
+	 * the host runs; one CPU plays both on a single-CPU machine.
+	 */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		printf("not ok sched_getaffinity: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < CPU_SETSIZE && cpu_b < 0; i++)
+		if (CPU_ISSET(i, &allowed)) {
+			if (cpu_a < 0)
+				cpu_a = i;
+			else
+				cpu_b = i;
+		}
+	if (cpu_b < 0)
+		cpu_b = cpu_a;
 
 	if (!mkdtemp(tmpdir)) {
 		printf("not ok mkdtemp: %s\n", strerror(errno));
@@ -389,7 +453,7 @@ int main(void)
 	btf__free(b);
 
 	test_detection(vmlinux, mods);
-	test_handlers(cpu_b);
+	test_handlers(cpu_a, cpu_b);
 	test_refusal(vmlinux, iommu);
 
 	unlink(mod);

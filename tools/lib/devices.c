@@ -42,13 +42,22 @@ int ifl_groups_refresh(struct ifl_collector *c)
 
 	if (!c->skel->bss->group_kset)
 		return 0;	/* no CONFIG_KALLSYMS_ALL: devices from dma_fq_queue only */
+	/*
+	 * A walk that fails (the program refused a run, or could not read
+	 * the kset) keeps the groups of the last walk, and is counted: the
+	 * snapshots' drops "group_walks", shown by the tools.
+	 */
 	fd = bpf_program__fd(c->skel->progs.walk_groups);
-	if (fd < 0)
+	if (fd < 0) {
+		c->group_walk_failures++;
 		return 0;
+	}
 	args[0] = 0;
 	err = bpf_prog_test_run_opts(fd, &run);
-	if (err || run.retval)
+	if (err || run.retval) {
+		c->group_walk_failures++;
 		return 0;
+	}
 	n = c->skel->bss->groups_found;
 	if (n > IFL_MAX_GROUPS)
 		n = IFL_MAX_GROUPS;

@@ -155,8 +155,10 @@ static json_object *dump_to_json(const struct ifl_dump *d)
 	json_object_object_add(o, "meta", meta);
 	json_object_object_add(o, "counts", names_array(s->avail_counts, IFL_NR_COUNTS, count_name));
 	json_object_object_add(o, "metrics", names_array(s->avail_hists, IFL_NR_HISTS, hist_name));
+	/* the drops added since the first files of version 1: only when not 0, as readers default them */
 	for (int k = 0; k < IFL_NR_DROPS; k++)
-		json_object_object_add(drops, drop_name(k), json_object_new_int64((int64_t)s->drops[k]));
+		if (k < IFL_DROP_FQ_LOCKED || s->drops[k])
+			json_object_object_add(drops, drop_name(k), json_object_new_int64((int64_t)s->drops[k]));
 	json_object_object_add(o, "drops", drops);
 	for (size_t i = 0; i < s->nrows; i++)
 		json_object_array_add(rows, row_to_json(s, &s->rows[i]));
@@ -543,6 +545,9 @@ static int from_json(struct rd *r, json_object *top, struct ifl_dump *d)
 
 		snprintf(what, sizeof(what), "drops.%s", ifl_drop_name(k));
 		v = member(drops, ifl_drop_name(k));
+		/* the drops added since the first files of version 1 read 0 when absent */
+		if (!v && k >= IFL_DROP_FQ_LOCKED)
+			continue;
 		if (!v)
 			return bad(r, "%s: missing", what);
 		if (get_u63(r, v, what, &s->drops[k]))

@@ -314,6 +314,14 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 	if (d->snap->drops[IFL_DROP_KEYS] || d->snap->drops[IFL_DROP_DOMAINS] ||
 	    d->snap->drops[IFL_DROP_FQ_DOMAINS])
 		ifl_text_wrap(f, "dropped:  ", buf, 10);
+	snprintf(buf, sizeof(buf), "%llu locked-out flushes, %llu unpaired callback exits, "
+		 "%llu failed walks of the IOMMU groups",
+		 (unsigned long long)d->snap->drops[IFL_DROP_FQ_LOCKED],
+		 (unsigned long long)d->snap->drops[IFL_DROP_FB_UNPAIRED],
+		 (unsigned long long)d->snap->drops[IFL_DROP_GROUP_WALKS]);
+	if (d->snap->drops[IFL_DROP_FQ_LOCKED] || d->snap->drops[IFL_DROP_FB_UNPAIRED] ||
+	    d->snap->drops[IFL_DROP_GROUP_WALKS])
+		ifl_text_wrap(f, "unmeasured: ", buf, 12);
 	fprintf(f, "%s", estimates_note);
 
 	for (size_t i = 0; i < g->nrows; i++) {

@@ -103,6 +103,7 @@ struct ifl_collector {
 	struct ifl_info info;
 	struct ifl_names names;
 	struct ifl_groups groups;
+	uint64_t group_walk_failures;	/* ifl_groups_refresh(): drops[IFL_DROP_GROUP_WALKS] */
 	char err[256];
 };
 

@@ -62,6 +62,9 @@ static const char *const drop_names[] = {
 	[IFL_DROP_KEYS] = "keys",
 	[IFL_DROP_DOMAINS] = "domains",
 	[IFL_DROP_FQ_DOMAINS] = "fq_domains",
+	[IFL_DROP_FQ_LOCKED] = "fq_locked",
+	[IFL_DROP_FB_UNPAIRED] = "fb_unpaired",
+	[IFL_DROP_GROUP_WALKS] = "group_walks",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == IFL_NR_DROPS, "a name per drop");
 
@@ -486,6 +489,7 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 			goto out;
 		}
 	}
+	s->drops[IFL_DROP_GROUP_WALKS] = c->group_walk_failures;
 	learn_consumers(c, e, n, doms, ndoms);
 	number_domains(c, doms, ndoms);
 	for (size_t i = 0; i < n; i++)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test and benchmark hooks (testing.h). */
+#define _GNU_SOURCE	/* sched_setaffinity, CPU_SET */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,19 +29,44 @@ static int run_prog(struct ifl_collector *c, int fd, const char *what, const uin
 {
 	__u64 ctx[8] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = (__u32)(nargs * sizeof(__u64)));
+	cpu_set_t saved, one;
+	int err = 0;
 
 	if (fd < 0)
 		return fd;
 	if (nargs > 8)
 		return ifl_fail(c, IFL_ERR_INVAL, "at most 8 arguments");
 	memcpy(ctx, args, nargs * sizeof(__u64));
-	if (cpu >= 0) {
-		run.flags = BPF_F_TEST_RUN_ON_CPU;
-		run.cpu = (__u32)cpu;
+	if (cpu < 0) {
+		if (bpf_prog_test_run_opts(fd, &run))
+			return ifl_fail(c, IFL_ERR_BPF, "BPF_PROG_TEST_RUN of %s: %s", what, strerror(errno));
+		return 0;
 	}
+	/*
+	 * On CPU cpu, in this task: the kernel runs the program directly when
+	 * the caller is on that CPU, and in an IPI otherwise, over whatever
+	 * task that CPU was running (bpf_get_current_task_btf() is then that
+	 * task, and the fallback's per-task stacks of callbacks get an entry
+	 * in one task and its exit in another).  So this thread is pinned to
+	 * cpu for the run, its affinity restored afterwards.
+	 */
+	if (cpu >= CPU_SETSIZE)
+		return ifl_fail(c, IFL_ERR_INVAL, "CPU %d out of range", cpu);
+	if (sched_getaffinity(0, sizeof(saved), &saved))
+		return ifl_fail(c, IFL_ERR_SYS, "sched_getaffinity: %s", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (!CPU_EQUAL(&saved, &one) && sched_setaffinity(0, sizeof(one), &one))
+		return ifl_fail(c, IFL_ERR_SYS, "cannot run on CPU %d (sched_setaffinity: %s)", cpu,
+				strerror(errno));
+	run.flags = BPF_F_TEST_RUN_ON_CPU;
+	run.cpu = (__u32)cpu;
 	if (bpf_prog_test_run_opts(fd, &run))
-		return ifl_fail(c, IFL_ERR_BPF, "BPF_PROG_TEST_RUN of %s: %s", what, strerror(errno));
-	return 0;
+		err = ifl_fail(c, IFL_ERR_BPF, "BPF_PROG_TEST_RUN of %s on CPU %d: %s", what, cpu,
+			       strerror(errno));
+	if (!CPU_EQUAL(&saved, &one) && sched_setaffinity(0, sizeof(saved), &saved) && !err)
+		err = ifl_fail(c, IFL_ERR_SYS, "cannot restore the CPU affinity: %s", strerror(errno));
+	return err;
 }
 
 int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
@@ -97,4 +124,50 @@ int ifl_test_percpu_count(struct ifl_collector *c, uint64_t domain, uint64_t cal
 			out[n] = v[n].count[count];
 	free(v);
 	return n;
+}
+
+int ifl_test_set_group_kset(struct ifl_collector *c, uint64_t addr)
+{
+	c->skel->bss->group_kset = addr;
+	return 0;
+}
+
+/* The byte offset of a member of a map's value struct, from the object's BTF; -1 if none. */
+static long value_member_offset(const struct bpf_map *map, const struct btf *btf, const char *name)
+{
+	const struct btf_type *t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(map)) : NULL;
+	const struct btf_member *m;
+
+	if (!t || !btf_is_struct(t))
+		return -1;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return (long)(btf_member_bit_offset(t, i) / 8);
+	return -1;
+}
+
+int ifl_test_fq_lock(struct ifl_collector *c, uint64_t domain, bool held)
+{
+	const struct bpf_map *map = c->skel->maps.fq_rings;
+	long off = value_member_offset(map, bpf_object__btf(c->skel->obj), "lock");
+	size_t size = bpf_map__value_size(map);
+	__u64 key = domain, lock = held ? 1 : 0;
+	unsigned char *v;
+	int err = 0;
+
+	if (off < 0 || (size_t)off + sizeof(lock) > size)
+		return ifl_fail(c, IFL_ERR_INVAL, "no member \"lock\" in the ring's BTF");
+	v = calloc(1, size);
+	if (!v)
+		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, v)) {
+		err = ifl_fail(c, IFL_ERR_INVAL, "no stale-window ring for that domain: %s", strerror(errno));
+	} else {
+		memcpy(v + off, &lock, sizeof(lock));
+		if (bpf_map_update_elem(bpf_map__fd(map), &key, v, BPF_EXIST))
+			err = ifl_fail(c, IFL_ERR_BPF, "cannot write the ring: %s", strerror(errno));
+	}
+	free(v);
+	return err;
 }

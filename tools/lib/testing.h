@@ -13,6 +13,11 @@
 /*
  * Run the program of an event once with args[] as the tracepoint's
  * arguments (the u64 array a raw_tp program sees), on CPU cpu (-1: any).
+ * With a CPU, the calling thread is pinned to it for the run (and its
+ * affinity restored), so that the program runs in the caller's task as a
+ * real event does in the task it happens in, not in an IPI over whatever
+ * task the CPU was running: cpu must be in the thread's affinity mask.
+ * The same holds for ifl_test_fb_op().
  */
 int ifl_test_run(struct ifl_collector *c, enum ifl_event ev, const uint64_t *args,
 		 unsigned int nargs, int cpu);
@@ -35,6 +40,14 @@ int ifl_test_fb_op(struct ifl_collector *c, enum ifl_fb_op op, const uint64_t *a
 /* The fallback's hooks found in a BTF file and a directory of module BTF. */
 struct ifl_fb_targets;
 int ifl_test_fb_find(const char *vmlinux_btf, const char *module_dir, struct ifl_fb_targets *out);
+/*
+ * The lock of a domain's stale-window ring (created by its first queued
+ * IOVA), held or let go as another CPU's flush would: the flushes run
+ * meanwhile must hand their share over, or be counted (drops fq_locked).
+ */
+int ifl_test_fq_lock(struct ifl_collector *c, uint64_t domain, bool held);
+/* Where walk_groups looks for iommu_group_kset (0: no walk, like no kallsyms). */
+int ifl_test_set_group_kset(struct ifl_collector *c, uint64_t addr);
 /* The fd of an event's program, for BPF_PROG_TEST_RUN loops. */
 int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev);
 

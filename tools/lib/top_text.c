@@ -122,6 +122,21 @@ static void totals(const struct ifl_top_frame *f, bool per_second, char *buf, si
 	}
 }
 
+/*
+ * What the collector could not measure, when anything: flushes whose
+ * share of the stale-window ring was left to a later flush, the
+ * fallback's callback exits without their entry, failed walks of the
+ * IOMMU groups (docs/collector.md, "Drops").
+ */
+static void unmeasured(const uint64_t *drops, char *buf, size_t len, size_t *off)
+{
+	if (!drops[IFL_DROP_FQ_LOCKED] && !drops[IFL_DROP_FB_UNPAIRED] && !drops[IFL_DROP_GROUP_WALKS])
+		return;
+	put(buf, len, off, "  unmeasured: locked-out flushes %llu, unpaired exits %llu, group walks %llu",
+	    (unsigned long long)drops[IFL_DROP_FQ_LOCKED], (unsigned long long)drops[IFL_DROP_FB_UNPAIRED],
+	    (unsigned long long)drops[IFL_DROP_GROUP_WALKS]);
+}
+
 void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_state *st,
 			 int i, char *buf, size_t len)
 {
@@ -173,6 +188,7 @@ void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_sta
 			put(buf, len, &off, ", domains %llu, fq domains %llu",
 			    (unsigned long long)f->grouped->drops[IFL_DROP_DOMAINS],
 			    (unsigned long long)f->grouped->drops[IFL_DROP_FQ_DOMAINS]);
+		unmeasured(f->grouped->drops, buf, len, &off);
 		break;
 	case 3:
 		if (!st->since)
@@ -181,6 +197,7 @@ void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_sta
 		totals(st->since, false, buf, len, &off);
 		put(buf, len, &off, "  dropped keys %llu",
 		    (unsigned long long)st->since->grouped->drops[IFL_DROP_KEYS]);
+		unmeasured(st->since->grouped->drops, buf, len, &off);
 		break;
 	case 4:
 		put(buf, len, &off, "group: %s  sort: %s%s%s", ifl_top_group_name(f->group),
