@@ -52,9 +52,10 @@ col_compare() {
 	check "$n: collector: counts equal ftrace's, event by event:$seen${bad:+ MISMATCH$bad}" \
 		[ -z "$bad" -a "$total" -gt 0 ]
 	[ "$cons" = - ] || check "$n: collector: and for consumer $cons${cbad:+: MISMATCH$cbad}" [ -z "$cbad" ]
-	check "$n: collector: nothing dropped (ftrace overrun $(f overrun $n), collector keys $(f col_drop_keys $n), domains $(f col_drop_domains $n), fq domains $(f col_drop_fq_domains $n), stale unmeasured $(f col_n_stale_unmeasured $n))" \
+	check "$n: collector: nothing dropped (ftrace overrun $(f overrun $n), collector keys $(f col_drop_keys $n), domains $(f col_drop_domains $n), fq domains $(f col_drop_fq_domains $n), stale unmeasured $(f col_n_stale_unmeasured $n), locked-out flushes $(f col_drop_fq_locked $n), unpaired exits $(f col_drop_fb_unpaired $n), group walks $(f col_drop_group_walks $n))" \
 		[ "$(f overrun $n)" = 0 -a "$(f col_drop_keys $n)" = 0 -a "$(f col_drop_domains $n)" = 0 \
-		  -a "$(f col_drop_fq_domains $n)" = 0 -a "$(f col_n_stale_unmeasured $n)" = 0 ]
+		  -a "$(f col_drop_fq_domains $n)" = 0 -a "$(f col_n_stale_unmeasured $n)" = 0 \
+		  -a "$(f col_drop_fq_locked $n)" = 0 -a "$(f col_drop_fb_unpaired $n)" = 0 -a "$(f col_drop_group_walks $n)" = 0 ]
 	local fm fu
 	fm=$(fsum map_bytes $n) fu=$(fsum unmap_bytes $n)
 	if [ "$cons" = - ]; then
