@@ -11,7 +11,7 @@ echo "nvme_bdf=$bdf"
 for f in "dev -g device --device $bdf" "vfio --consumer vfio"; do
 	set -- $f
 	name=$1; shift
-	.output/bin/iommu-flushtop --json -i 1 -n 6 "$@" >"$VM_RESULTS/filter-$name.json" &
+	.output/bin/iommu-flushtop --json -i 1 -n 5 "$@" >"$VM_RESULTS/filter-$name.json" &
 	pid=$!
 	# the first frame is out: the collector is attached (a fixed sleep was
 	# a guess at how long attaching takes, and a busy host made it longer)
