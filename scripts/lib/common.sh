@@ -8,6 +8,19 @@ PROG=$(basename "$0")
 die() { echo "$PROG: $*" >&2; exit 1; }
 say() { echo "$PROG: $*" >&2; }
 
+# header_help "$@": -h or --help first prints the script's header comment
+# (its usage) on stdout and exits 0, before anything is built or booted.
+header_help() {
+	case ${1:-} in
+	-h|--help) sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$0"; exit 0 ;;
+	esac
+}
+# no_args "$@": for the scripts that take none.
+no_args() {
+	header_help "$@"
+	[ $# -eq 0 ] || { echo "usage: $PROG   (no arguments; see --help)" >&2; exit 2; }
+}
+
 # base_var BASE KEY: one KEY=VALUE line of kernel-patches/BASE/BASE.
 base_var() {
 	local f="$TOP/kernel-patches/$1/BASE"

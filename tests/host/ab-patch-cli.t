@@ -99,8 +99,9 @@ check "3 runs a side: no difference can be shown, and how many runs can" \
 
 # ---- usage -------------------------------------------------------------------------
 out=$("$AB" --help 2>&1) && rc=0 || rc=$?
-check "--help: exit $rc, the default runs and the rule" \
-	bash -c '[ "$1" = 0 ] && grep -q "default 7" <<<"$2" && grep -q "Holm" <<<"$2" && grep -q "run once more" <<<"$2"' _ "$rc" "$out"
+check "--help: exit $rc, the default runs and the rule, within 72 columns ($(awk '{ if (length > w) w = length } END { print w + 0 }' <<<"$out"))" \
+	bash -c '[ "$1" = 0 ] && grep -q "default 7" <<<"$2" && grep -q "Holm" <<<"$2" && grep -q "run once more" <<<"$2" &&
+		[ "$(awk "{ if (length > w) w = length } END { print w + 0 }" <<<"$2")" -le 72 ]' _ "$rc" "$out"
 
 # ---- iommu-flushhist --blocks: bad values refused in one line ----------------------
 hist="$TOP/.output/bin/iommu-flushhist" FX="$TOP/tests/fixtures/dumps"

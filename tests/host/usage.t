@@ -25,4 +25,15 @@ try "build-guest-tools without a base" "$TOP/scripts/build-guest-tools"
 try "bench-overhead bad option" "$TOP/scripts/bench-overhead" --bogus
 try "bench-handlers-vm bad option" "$TOP/scripts/bench-handlers-vm" --bogus
 try "ab-patch bad option" "$TOP/scripts/ab-patch" --bogus
+try "demo with an argument" "$TOP/scripts/demo" --bogus
+try "deps with an argument" "$TOP/scripts/deps" now
+# --help on every script: its usage on stdout, exit 0, and nothing fetched,
+# built or booted (the cache it would use is never created)
+for s in "$TOP"/scripts/*; do
+	[ -f "$s" ] && [ -x "$s" ] || continue
+	rc=0
+	IOMMU_FLUSHTOP_CACHE=$TMP/cache timeout 20 "$s" --help >"$TMP/out" 2>"$TMP/err" || rc=$?
+	check "${s##*/} --help: exit $rc, usage on stdout ($(wc -l <"$TMP/out") lines: $(head -n1 "$TMP/out" | cut -c1-60)), nothing on stderr, no cache made" \
+		bash -c '[ "$1" = 0 ] && grep -q "${2##*/}" "$3" && [ ! -s "$4" ] && [ ! -e "$5" ]' _ "$rc" "$s" "$TMP/out" "$TMP/err" "$TMP/cache"
+done
 done_testing
