@@ -3,16 +3,15 @@
 # - fq-timeout-2ms.patch (dma-iommu's flush-queue timer at 2 ms, one jiffy,
 #   against 10 ms, three jiffies): in lazy mode B must flush the queue more
 #   often per second and keep IOVAs stale for less time (p50; p99 not
-#   longer), the p50 shown to differ (rank test, Holm) at the default 7
-#   runs a side; every run's JSON is kept.  The flush rate's difference is
+#   longer), the p50 shown to differ (rank test, Holm) at 6 runs a side,
+#   the fewest at which one block can show a difference (the default, 7,
+#   is for two blocks: --mode both); every run's JSON is kept.  The flush rate's difference is
 #   asserted in direction only: under TCG the guest's timers fire late when the host is busy, and on a
 #   loaded host its spread swallowed the effect (x1.93 shown when the host
 #   was quiet, x1.19 not shown beside other VMs), while the stale window,
 #   timed per IOVA, showed it both times;
-# - comment-only.patch (a comment): no figure may be shown to differ.  With
-#   identical kernels that happens on any figure of a block in at most 5%
-#   of A/Bs (the rule's family-wise rate, tests/unit/test-ab-report.c), so
-#   this check fails wrongly about once in 20 runs at worst;
+# - comment-only.patch: tests/vm/ab-null.t (a file of its own, so that the
+#   two A/Bs run side by side);
 # - refusals: not a patch, a patch that does not apply, an unknown base or
 #   workload: one line, non-zero exit, nothing built, no tree left
 #   half-applied.
@@ -54,7 +53,7 @@ fig() {
 
 # --- a patch with an effect ------------------------------------------------------------
 out="$TMP/ab-2ms"
-if "$AB" --mode lazy --runs 7 --workload nvme-randread-4k -o "$out" "$TOP/tests/ab/fq-timeout-2ms.patch" >"$TMP/2ms.txt"; then
+if "$AB" --mode lazy --runs 6 --workload nvme-randread-4k -o "$out" "$TOP/tests/ab/fq-timeout-2ms.patch" >"$TMP/2ms.txt"; then
 	cat "$TMP/2ms.txt"
 	read -r r v <<<"$(fig "$out/report.txt" nvme-randread-4k "flush-queue flushes per second")"
 	check "2 ms timer: flush-queue flushes per second $r, $v (want above 1)" \
@@ -66,23 +65,12 @@ if "$AB" --mode lazy --runs 7 --workload nvme-randread-4k -o "$out" "$TOP/tests/
 	# p99 is the tail, where late timers of the emulator land on both sides
 	check "2 ms timer: stale window p99 $r, $v (want not above 1)" \
 		awk -v r="${r%x}" 'BEGIN { exit !(r <= 1) }'
-	n=$(ls "$out"/lazy-nvme-randread-4k-[AB][1-7].json 2>/dev/null | wc -l)
-	check "2 ms timer: the JSON of all 14 runs and the report are kept ($n)" [ "$n" = 14 -a -s "$out/report.txt" ]
+	n=$(ls "$out"/lazy-nvme-randread-4k-[AB][1-6].json 2>/dev/null | wc -l)
+	check "2 ms timer: the JSON of all 12 runs and the report are kept ($n)" [ "$n" = 12 -a -s "$out/report.txt" ]
 	w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$out/report.txt")
 	check "2 ms timer: the report is within 72 columns ($w)" [ "$w" -le 72 ]
 else
 	notok "2 ms timer: ab-patch failed"
 fi
 
-# --- a patch without one ---------------------------------------------------------------
-out="$TMP/ab-comment"
-if "$AB" --mode lazy --runs 7 --workload nvme-randread-4k -o "$out" "$TOP/tests/ab/comment-only.patch" >"$TMP/comment.txt"; then
-	cat "$TMP/comment.txt"
-	shown=$(grep -c ' shown$' "$out/report.txt" | tr -d ' ') notshown=$(grep -c ' not shown$' "$out/report.txt")
-	check "comment only: no figure shown to differ ($notshown not shown, $((shown - notshown)) shown)" \
-		[ "$shown" = "$notshown" -a "$notshown" -ge 5 ]
-	check "comment only: the report says no difference was shown" grep -q "^no difference shown" "$out/report.txt"
-else
-	notok "comment only: ab-patch failed"
-fi
 done_testing
