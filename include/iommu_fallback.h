@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the fallback event source's BPF programs (bpf/iommu_fallback.bpf.h)
+ * What the fallback event source's BPF programs (bpf/iommu_fallback.bpf.c)
  * and its library part (tools/lib/source_fallback.c, fallback_btf.c)
  * share: the kinds of driver callback it hooks, how many functions of each
  * kind it can hook at once, and the operations its test program replays.

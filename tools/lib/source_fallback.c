@@ -2,7 +2,7 @@
 /*
  * The event source of kernels without the tracepoint series: fentry/fexit
  * (or kprobe/kretprobe) on the IOMMU drivers' callbacks, and the
- * unpatched iommu:map/iommu:unmap tracepoints (bpf/iommu_fallback.bpf.h
+ * unpatched iommu:map/iommu:unmap tracepoints (bpf/iommu_fallback.bpf.c
  * says what each hook computes, fallback_btf.c how the callbacks are
  * found).  Preference, and why (docs/collector.md, "Event sources"):
  * fentry/fexit first (one trampoline call, arguments typed and read
@@ -44,7 +44,7 @@ static const char *const kind_names[IFL_FB_NR_KINDS] = {
 	[IFL_FB_MAP] = "map",
 };
 
-/* Program of a kind and slot: prefix fe_ fx_ kp_ kr_ (bpf/iommu_fallback.bpf.h). */
+/* Program of a kind and slot: prefix fe_ fx_ kp_ kr_ (bpf/iommu_fallback.bpf.c). */
 static struct bpf_program *fb_prog(struct ifl_collector *c, const char *pfx, int kind, int slot)
 {
 	char name[32];

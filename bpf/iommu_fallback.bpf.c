@@ -1,8 +1,9 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The fallback event source: for kernels without the tracepoint series.
- * Included at the end of iommu_flush.bpf.c, so that its programs feed the
- * same maps through the same handlers (docs/design.md, "Collector", says
+ * Compiled on its own and linked with iommu_flush.bpf.c into one object
+ * (bpftool gen object), so that its programs feed the same maps through
+ * the same handlers, iommu_flush.bpf.h (docs/design.md, "Collector", says
  * why one object and not a second skeleton).
  *
  * Hooks, all found by name in the running kernel's BTF by the library
@@ -37,6 +38,7 @@
 #include <stdbool.h>
 #include <asm/ptrace.h>
 
+#include "iommu_flush.bpf.h"
 #include "iommu_fallback.h"
 
 /* Set by the library before load, per kind and program slot. */
