@@ -53,6 +53,15 @@ struct {
 /* Number of records walk_groups left in "groups". */
 __u32 groups_found;
 
+/*
+ * An enumerator of the series' enums (iommu_kernel.h) as the running
+ * kernel numbers it.  Where its BTF has no such enum (a kernel without
+ * the series: the host tests drive the raw_tp programs on any kernel),
+ * the series' own value, which is the local declaration's.
+ */
+#define IFL_ENUM(type, name) \
+	(bpf_core_enum_value_exists(enum type, name) ? bpf_core_enum_value(enum type, name) : name)
+
 static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forced)
 {
 	struct ifl_stats *s = stats_for(domain, 0);
@@ -61,9 +70,9 @@ static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forc
 	if (!s || !cs)
 		return;
 	s->count[IFL_C_RANGE_ADD]++;
-	if (forced == 1)
+	if (forced == IFL_ENUM(iommu_iotlb_gather_forced, IOMMU_IOTLB_GATHER_FORCED_DISJOINT))
 		s->count[IFL_C_FORCED_DISJOINT]++;
-	else if (forced == 2)
+	else if (forced == IFL_ENUM(iommu_iotlb_gather_forced, IOMMU_IOTLB_GATHER_FORCED_PGSIZE))
 		s->count[IFL_C_FORCED_PGSIZE]++;
 	/* domain is NULL for dirty-tracking records: no sync follows those */
 	if (!domain || !gather)
@@ -119,9 +128,9 @@ static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
 	if (!s)
 		return;
 	s->count[IFL_C_FQ_FLUSH]++;
-	if (reason == 0)
+	if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_TIMER))
 		s->count[IFL_C_FQ_FLUSH_TIMER]++;
-	else if (reason == 1)
+	else if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_FULL))
 		s->count[IFL_C_FQ_FLUSH_FULL]++;
 	else
 		s->count[IFL_C_FQ_FLUSH_OTHER]++;
