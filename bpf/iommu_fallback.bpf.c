@@ -72,6 +72,7 @@ struct fb_entry {
 };
 
 #define FB_DEPTH 4	/* a task's callback, an interrupt's, a nested one's */
+_Static_assert(IFL_POW2(FB_DEPTH), "FB_DEPTH is a power of two");
 
 struct fb_stack {
 	__u32 depth;	/* calls in progress, also those beyond FB_DEPTH */

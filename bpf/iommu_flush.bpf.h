@@ -34,8 +34,14 @@
 
 #define EEXIST 17
 
+/* Every "& (N - 1)" below bounds an index for the verifier: N must be a power of two. */
+#define IFL_POW2(n) ((n) > 0 && ((n) & ((n) - 1)) == 0)
+_Static_assert(IFL_POW2(IFL_HIST_BUCKETS), "IFL_HIST_BUCKETS is a power of two");
+_Static_assert(IFL_POW2(IFL_GROUP_DEVS), "IFL_GROUP_DEVS is a power of two");
+
 /* Queue timestamps kept per flush-queue domain for the stale window. */
 #define FQ_RING 1024
+_Static_assert(IFL_POW2(FQ_RING), "FQ_RING is a power of two");
 
 struct fq_slot {
 	__u64 t;	/* bpf_ktime_get_ns() of the dma_fq_queue event */
@@ -53,6 +59,7 @@ struct fq_slot {
  */
 #define FQ_REQS 4
 #define FQ_ROUNDS 3
+_Static_assert(IFL_POW2(FQ_REQS), "FQ_REQS is a power of two");
 
 enum { FQ_REQ_FREE, FQ_REQ_CLAIMED, FQ_REQ_READY };
 
@@ -526,6 +533,46 @@ static __always_inline struct fq_ring *fq_ring_get(__u64 domain, __u64 dev)
 	return r;
 }
 
+/*
+ * Memory ordering of what one CPU hands another through a ring: a slot's
+ * fields are written before its tag, and read after it.  The queueing CPU
+ * stores the tag last with release semantics, the flushing CPU loads it
+ * first with acquire semantics, so a slot whose tag it sees has its
+ * fields.  x86 is TSO (no store passes an older store, no load an older
+ * load): a compiler barrier is all it needs.  arm64 reorders both, and
+ * the BPF instruction set of clang 14 has no load-acquire/store-release
+ * (kernel 6.15 and clang 21 add them): there the helpers use the BPF
+ * atomics, which every JIT makes fully ordered (arm64: swpal, ldaddal, or
+ * ll/sc with dmb ish).  The request slots and the ring's lock below use
+ * those atomics already: cmpxchg to claim or lock, xchg to publish or
+ * unlock, fetch-and-add of 0 to read a request's state.
+ */
+#if defined(__TARGET_ARCH_x86)
+static __always_inline void ifl_store_release(__u64 *p, __u64 v)
+{
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)p = v;
+}
+
+static __always_inline __u64 ifl_load_acquire(__u64 *p)
+{
+	__u64 v = *(volatile __u64 *)p;
+
+	asm volatile("" ::: "memory");
+	return v;
+}
+#else
+static __always_inline void ifl_store_release(__u64 *p, __u64 v)
+{
+	__sync_lock_test_and_set(p, v);
+}
+
+static __always_inline __u64 ifl_load_acquire(__u64 *p)
+{
+	return __sync_fetch_and_add(p, 0);
+}
+#endif
+
 /* A queued IOVA's time, for the flush with this seq (and the bytes it frees). */
 static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 bytes)
 {
@@ -535,7 +582,7 @@ static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 byt
 	sl->t = bpf_ktime_get_ns();
 	sl->seq = seq;
 	sl->bytes = bytes;
-	sl->tag = idx + 1;
+	ifl_store_release(&sl->tag, idx + 1);	/* published: the fields first */
 }
 struct fq_consume_ctx {
 	struct fq_ring *r;
@@ -554,7 +601,7 @@ static long fq_consume_one(__u32 i, void *data)
 	if (c->p >= c->h)
 		return 1;
 	sl = &r->slot[c->p & (FQ_RING - 1)];
-	tag = sl->tag;
+	tag = ifl_load_acquire(&sl->tag);	/* then its fields */
 	if (tag == c->p + 1) {
 		if (sl->seq > c->seq)
 			return 1;	/* queued for a later flush */
