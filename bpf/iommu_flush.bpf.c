@@ -54,6 +54,20 @@ struct {
 __u32 groups_found;
 
 /*
+ * iommu.c's "static struct kset *iommu_group_kset".  Typeless, because
+ * vmlinux BTF has no VAR for a static variable (pahole encodes per-CPU
+ * ones only), so libbpf resolves it from /proc/kallsyms at load: it needs
+ * CONFIG_KALLSYMS_ALL, which Debian enables.  Weak: 0 where it is absent,
+ * and devices are then known in lazy mode only (from dma_fq_queue).
+ */
+extern const void iommu_group_kset __ksym __weak;
+
+__noinline __u64 group_kset_addr(void)
+{
+	return group_kset ? group_kset : (__u64)&iommu_group_kset;
+}
+
+/*
  * An enumerator of the series' enums (iommu_kernel.h) as the running
  * kernel numbers it.  Where its BTF has no such enum (a kernel without
  * the series: the host tests drive the raw_tp programs on any kernel),
@@ -342,11 +356,14 @@ static long walk_one_group(__u32 i, void *data)
 SEC("raw_tp")
 int walk_groups(__u64 *ctx)
 {
+	__u64 addr = group_kset_addr();
 	struct kset *kset = NULL;
 	struct walk_ctx w = {};
 
 	groups_found = 0;
-	if (!group_kset || bpf_probe_read_kernel(&kset, sizeof(kset), (void *)group_kset) || !kset)
+	if (!addr)
+		return 0;	/* no iommu_group_kset in kallsyms: no groups to name */
+	if (bpf_probe_read_kernel(&kset, sizeof(kset), (void *)addr) || !kset)
 		return 1;
 	w.head = &kset->list;
 	w.pos = BPF_CORE_READ(kset, list.next);

@@ -106,7 +106,7 @@ struct cpu_state {
 	__u64 loose_domain, loose_unmaps, loose_bytes;
 };
 
-/* Source of zeroes for map inserts: the values are larger than the stack. */
+/* The size of the zeroes map inserts need: the values are larger than the stack. */
 union zero_tpl {
 	struct ifl_stats s;
 	struct fq_ring r;
@@ -157,15 +157,28 @@ __ifl_shared struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-__ifl_shared struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, union zero_tpl);
-} zero SEC(".maps");
+/*
+ * Never written (nor by the library, which sees it in the skeleton): the
+ * zeroes of map inserts whose value does not fit on the BPF stack.  Bytes,
+ * not the union, so that the skeleton does not declare the map values'
+ * types again.
+ */
+__ifl_shared char ifl_zero[sizeof(union zero_tpl)] __attribute__((aligned(8)));
 
-/* &iommu_group_kset (iommu.c), set by the library from kallsyms; 0: unknown */
+/*
+ * Where the pointer to iommu.c's kset of groups is read instead of
+ * iommu_group_kset (iommu_flush.bpf.c), 0: there.  Only the host tests
+ * set it (ifl_test_set_group_kset(), an unreadable address for a walk
+ * that fails).
+ */
 __ifl_shared __u64 group_kset;
+
+/*
+ * The address of that pointer, 0 if unknown.  A global function of
+ * iommu_flush.bpf.c, not an inline one: the libbpf linker cannot merge
+ * the typeless __ksym it reads if both objects declare it.
+ */
+__u64 group_kset_addr(void);
 
 static __always_inline void drop(__u32 what)
 {
@@ -177,9 +190,7 @@ static __always_inline void drop(__u32 what)
 
 static __always_inline void *zero_value(void)
 {
-	__u32 k = 0;
-
-	return bpf_map_lookup_elem(&zero, &k);
+	return ifl_zero;
 }
 
 static __always_inline struct cpu_state *cpu_state(void)
@@ -272,9 +283,10 @@ static long find_group_cb(__u32 i, void *data)
 static __always_inline void find_group_device(__u64 domain, struct ifl_domain_info *di)
 {
 	struct find_ctx f = { .domain = domain, .di = di };
+	__u64 addr = group_kset_addr();
 	struct kset *kset = NULL;
 
-	if (!group_kset || bpf_probe_read_kernel(&kset, sizeof(kset), (void *)group_kset) || !kset)
+	if (!addr || bpf_probe_read_kernel(&kset, sizeof(kset), (void *)addr) || !kset)
 		return;
 	f.head = &kset->list;
 	f.pos = BPF_CORE_READ(kset, list.next);
