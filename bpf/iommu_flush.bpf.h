@@ -10,8 +10,9 @@
  * which defines IFL_DEFINE_SHARED before including this file; the other
  * object declares them extern, with the same definition (the libbpf
  * linker resolves an extern map only against a definition that matches
- * it: type, key, value, size).  The handlers are static __always_inline,
- * so each object has its own copy of their code and none is linked.
+ * it: type, key, value, size).  The handlers are static (__always_inline,
+ * or bpf_loop callbacks), so each object has its own copy of their code;
+ * the one function linked across is group_kset_addr() (below).
  */
 #ifndef IOMMU_FLUSH_BPF_H
 #define IOMMU_FLUSH_BPF_H
