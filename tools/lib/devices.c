@@ -3,8 +3,9 @@
  * Which device a domain serves.  No event of the series carries a device
  * except dma_fq_queue (lazy mode only), so the kernel is asked directly:
  * iommu.c's list of IOMMU groups (iommu_group_kset, a weak __ksym that
- * libbpf resolves from kallsyms at load) is walked by the BPF side at a domain's first event (its first device goes
- * to the domain cache), and by the walk_groups program, run here with
+ * libbpf resolves from kallsyms at load) is walked by the BPF side at a
+ * domain's first event (its first device goes to the domain cache), and
+ * by the walk_groups program, run here with
  * BPF_PROG_TEST_RUN when a snapshot meets a new domain, for the names of
  * all the devices of the groups as they are now.
  */

@@ -55,6 +55,9 @@ static const char *const hook_names[FB_NR_HOOKS] = {
 	t[kind][slot][FB_KPROBE] = s->progs.kp_##name##slot;		\
 	t[kind][slot][FB_KRETPROBE] = s->progs.kr_##name##slot;
 #define FB_SLOT_PTRS(slot) IFL_FB_FOR_KINDS(FB_PROG_PTRS, slot)
+#define FB_KIND_NAME(kind, name, slot) [kind] = #name,
+
+static const char *const kind_names[IFL_FB_NR_KINDS] = { IFL_FB_FOR_KINDS(FB_KIND_NAME, 0) };
 
 /* The program of a hook, kind and slot; NULL, with the message set, if the table has none. */
 static struct bpf_program *fb_prog(struct ifl_collector *c, enum fb_hook h, int kind, int slot)
@@ -67,8 +70,9 @@ static struct bpf_program *fb_prog(struct ifl_collector *c, enum fb_hook h, int 
 	if (kind >= 0 && kind < IFL_FB_NR_KINDS && slot >= 0 && slot < IFL_FB_SLOTS)
 		p = t[kind][slot][h];
 	if (!p)
-		ifl_fail(c, IFL_ERR_BPF, "the BPF object has no %s program for kind %d, slot %d",
-			 hook_names[h], kind, slot);
+		ifl_fail(c, IFL_ERR_BPF, "the BPF object has no %s program for %s, slot %d",
+			 hook_names[h], kind >= 0 && kind < IFL_FB_NR_KINDS && kind_names[kind] ?
+			 kind_names[kind] : "?", slot);
 	return p;
 }
 
