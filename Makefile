@@ -18,9 +18,11 @@ msg = @printf '  %-9s %s\n' "$(1)" "$(2)";
 endif
 
 # ---- userspace and BPF ------------------------------------------------------
-# libbpf-bootstrap style: the BPF object is compiled with clang, stripped of
-# DWARF (BTF stays), turned into a skeleton header by bpftool, and linked
-# into the collector library (tools/lib/) that the tools and tests use.
+# libbpf-bootstrap style: each BPF source is compiled with clang and stripped
+# of DWARF (BTF stays); bpftool gen object links the two into one object
+# (retsnoop's way: maps shared as extern, bpf/iommu_flush.bpf.h), which
+# bpftool turns into the one skeleton header of the collector library
+# (tools/lib/) that the tools and tests use.
 # Everything goes to .output/; .output/san/ is the ASan/UBSan build.
 
 OUTPUT := .output
@@ -44,6 +46,9 @@ CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
+# the tracepoint source's programs (and the shared maps), the fallback's
+BPF_SRCS := bpf/iommu_flush.bpf.c bpf/iommu_fallback.bpf.c
+BPF_PARTS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/bpf/%.bpf.o)
 BPF_OBJ := $(OUTPUT)/iommu_flush.bpf.o
 SKEL := $(OUTPUT)/iommu_flush.skel.h
 LIB_SRCS := $(sort $(wildcard tools/lib/*.c))
@@ -85,13 +90,18 @@ build: $(LIB) $(TEST_BINS) $(TOOLS)
 
 sanitize: $(LIB_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 
-$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
 	$(Q)mkdir -p $@
 
-$(BPF_OBJ): bpf/iommu_flush.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
+
+# one object, one skeleton: the linker resolves each object's externs
+$(BPF_OBJ): $(BPF_PARTS) | $(OUTPUT)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)

@@ -70,4 +70,23 @@ struct group_device {
 	struct device *dev;
 } __ifl_core;
 
+/*
+ * The series' enums (kernel-patches/: include/linux/iommu.h,
+ * include/trace/events/iommu.h), read with bpf_core_enum_value(), so an
+ * enumerator renumbered by a later version of the series is still read
+ * right.  The values written here are the series' own: they serve where
+ * the running kernel's BTF has no such enum.
+ */
+enum iommu_iotlb_gather_forced {
+	IOMMU_IOTLB_GATHER_FORCED_NONE = 0,
+	IOMMU_IOTLB_GATHER_FORCED_DISJOINT = 1,
+	IOMMU_IOTLB_GATHER_FORCED_PGSIZE = 2,
+};
+
+enum iommu_dma_fq_flush_reason {
+	IOMMU_DMA_FQ_FLUSH_TIMER = 0,
+	IOMMU_DMA_FQ_FLUSH_FULL = 1,
+	IOMMU_DMA_FQ_FLUSH_OTHER = 2,
+};
+
 #endif

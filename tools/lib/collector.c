@@ -208,8 +208,6 @@ static int load(struct ifl_collector *c)
 	err = ifl_stats_create_overflow(c);
 	if (err)
 		return err;
-	if (!c->opts.skip_env_checks)
-		ifl_groups_init(c);
 	if (!c->opts.no_attach)
 		return c->src->attach(c);
 	return 0;

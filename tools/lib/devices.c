@@ -2,9 +2,10 @@
 /*
  * Which device a domain serves.  No event of the series carries a device
  * except dma_fq_queue (lazy mode only), so the kernel is asked directly:
- * iommu.c's list of IOMMU groups (iommu_group_kset, found in kallsyms) is
- * walked by the BPF side at a domain's first event (its first device goes
- * to the domain cache), and by the walk_groups program, run here with
+ * iommu.c's list of IOMMU groups (iommu_group_kset, a weak __ksym that
+ * libbpf resolves from kallsyms at load) is walked by the BPF side at a
+ * domain's first event (its first device goes to the domain cache), and
+ * by the walk_groups program, run here with
  * BPF_PROG_TEST_RUN when a snapshot meets a new domain, for the names of
  * all the devices of the groups as they are now.
  */
@@ -26,12 +27,6 @@ void ifl_groups_free(struct ifl_groups *g)
 	g->n = 0;
 }
 
-/* Where the BPF side finds the groups: before attaching. */
-void ifl_groups_init(struct ifl_collector *c)
-{
-	c->skel->bss->group_kset = ifl_names_lookup(c->opts.kallsyms, "iommu_group_kset");
-}
-
 int ifl_groups_refresh(struct ifl_collector *c)
 {
 	struct ifl_groups *g = &c->groups;
@@ -40,9 +35,10 @@ int ifl_groups_refresh(struct ifl_collector *c)
 	int fd, map_fd, err;
 	__u32 n;
 
-	if (!c->skel->bss->group_kset)
-		return 0;	/* no CONFIG_KALLSYMS_ALL: devices from dma_fq_queue only */
 	/*
+	 * Without iommu_group_kset (no CONFIG_KALLSYMS_ALL) the walk finds
+	 * no group: devices come from dma_fq_queue only.
+	 *
 	 * A walk that fails (the program refused a run, or could not read
 	 * the kset) keeps the groups of the last walk, and is counted: the
 	 * snapshots' drops "group_walks", shown by the tools.

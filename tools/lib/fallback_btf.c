@@ -98,7 +98,7 @@ static bool fits(const struct btf *btf, int id, enum ifl_fb_kind kind, bool pt_o
 		return false;
 	p = btf_params(proto);
 	n = btf_vlen(proto);
-	/* the fentry/kprobe programs read at most 6 arguments */
+	/* the programs read the first IFL_FB_NARGS arguments (a gather must be among them) */
 	if (n < 1 || n > 8)
 		return false;
 	first = param_struct(btf, p[0].type);
@@ -123,7 +123,8 @@ static bool fits(const struct btf *btf, int id, enum ifl_fb_kind kind, bool pt_o
 	case IFL_FB_SYNC_MAP:
 		return n == 3;
 	case IFL_FB_UNMAP:
-		for (int i = 1; i < n && i < 6; i++) {
+		/* kprobes read IFL_FB_NARGS arguments, and fentry as many */
+		for (int i = 1; i < n && i < IFL_FB_NARGS; i++) {
 			first = param_struct(btf, p[i].type);
 			if (first && !strcmp(first, "iommu_iotlb_gather")) {
 				*gather_arg = (unsigned int)i;

@@ -139,7 +139,6 @@ enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller,
 					char *name, size_t len);
 
 /* devices.c */
-void ifl_groups_init(struct ifl_collector *c);
 int ifl_groups_refresh(struct ifl_collector *c);
 void ifl_groups_free(struct ifl_groups *g);
 /* The device(s) of a domain: its group's, else the one dma_fq_queue named. */

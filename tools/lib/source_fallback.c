@@ -2,7 +2,7 @@
 /*
  * The event source of kernels without the tracepoint series: fentry/fexit
  * (or kprobe/kretprobe) on the IOMMU drivers' callbacks, and the
- * unpatched iommu:map/iommu:unmap tracepoints (bpf/iommu_fallback.bpf.h
+ * unpatched iommu:map/iommu:unmap tracepoints (bpf/iommu_fallback.bpf.c
  * says what each hook computes, fallback_btf.c how the callbacks are
  * found).  Preference, and why (docs/collector.md, "Event sources"):
  * fentry/fexit first (one trampoline call, arguments typed and read
@@ -36,21 +36,44 @@
 #include "internal.h"
 #include "iommu_flush.skel.h"
 
-static const char *const kind_names[IFL_FB_NR_KINDS] = {
-	[IFL_FB_SYNC] = "sync",
-	[IFL_FB_FLUSH_ALL] = "flush",
-	[IFL_FB_SYNC_MAP] = "syncmap",
-	[IFL_FB_UNMAP] = "unmap",
-	[IFL_FB_MAP] = "map",
+/* The four programs of each kind and slot (FB_PROGS in bpf/iommu_fallback.bpf.c). */
+enum fb_hook { FB_FENTRY, FB_FEXIT, FB_KPROBE, FB_KRETPROBE, FB_NR_HOOKS };
+
+static const char *const hook_names[FB_NR_HOOKS] = {
+	[FB_FENTRY] = "fentry", [FB_FEXIT] = "fexit",
+	[FB_KPROBE] = "kprobe", [FB_KRETPROBE] = "kretprobe",
 };
 
-/* Program of a kind and slot: prefix fe_ fx_ kp_ kr_ (bpf/iommu_fallback.bpf.h). */
-static struct bpf_program *fb_prog(struct ifl_collector *c, const char *pfx, int kind, int slot)
-{
-	char name[32];
+/*
+ * The skeleton's programs, from the table the BPF side is generated from
+ * (IFL_FB_FOR_KINDS x IFL_FB_FOR_SLOTS, include/iommu_fallback.h): a
+ * program the table names and the object lacks does not compile.
+ */
+#define FB_PROG_PTRS(kind, name, slot)					\
+	t[kind][slot][FB_FENTRY] = s->progs.fe_##name##slot;		\
+	t[kind][slot][FB_FEXIT] = s->progs.fx_##name##slot;		\
+	t[kind][slot][FB_KPROBE] = s->progs.kp_##name##slot;		\
+	t[kind][slot][FB_KRETPROBE] = s->progs.kr_##name##slot;
+#define FB_SLOT_PTRS(slot) IFL_FB_FOR_KINDS(FB_PROG_PTRS, slot)
+#define FB_KIND_NAME(kind, name, slot) [kind] = #name,
 
-	snprintf(name, sizeof(name), "%s_%s%d", pfx, kind_names[kind], slot);
-	return bpf_object__find_program_by_name(c->skel->obj, name);
+static const char *const kind_names[IFL_FB_NR_KINDS] = { IFL_FB_FOR_KINDS(FB_KIND_NAME, 0) };
+
+/* The program of a hook, kind and slot; NULL, with the message set, if the table has none. */
+static struct bpf_program *fb_prog(struct ifl_collector *c, enum fb_hook h, int kind, int slot)
+{
+	struct bpf_program *t[IFL_FB_NR_KINDS][IFL_FB_SLOTS][FB_NR_HOOKS] = { 0 };
+	struct iommu_flush_bpf *s = c->skel;
+	struct bpf_program *p = NULL;
+
+	IFL_FB_FOR_SLOTS(FB_SLOT_PTRS)
+	if (kind >= 0 && kind < IFL_FB_NR_KINDS && slot >= 0 && slot < IFL_FB_SLOTS)
+		p = t[kind][slot][h];
+	if (!p)
+		ifl_fail(c, IFL_ERR_BPF, "the BPF object has no %s program for %s, slot %d",
+			 hook_names[h], kind >= 0 && kind < IFL_FB_NR_KINDS && kind_names[kind] ?
+			 kind_names[kind] : "?", slot);
+	return p;
 }
 
 /* unmap and map need no entry program with fexit: nothing to time */
@@ -192,9 +215,11 @@ static int fb_prepare(struct ifl_collector *c)
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++) {
 		for (int i = 0; i < c->fb.n[k]; i++) {
 			const struct ifl_fb_target *t = &c->fb.t[k][i];
-			struct bpf_program *p[2] = { fb_prog(c, fentry ? "fe" : "kp", k, i),
-						     fb_prog(c, fentry ? "fx" : "kr", k, i) };
+			struct bpf_program *p[2] = { fb_prog(c, fentry ? FB_FENTRY : FB_KPROBE, k, i),
+						     fb_prog(c, fentry ? FB_FEXIT : FB_KRETPROBE, k, i) };
 
+			if (!p[0] || !p[1])
+				return -IFL_ERR_BPF;
 			s->rodata->fb_dom_off[k][i] = t->dom_off;
 			if (k == IFL_FB_UNMAP)
 				s->rodata->fb_gather_arg[i] = t->gather_arg;
@@ -229,6 +254,22 @@ static int add_link(struct ifl_collector *c, struct bpf_link *l, const char *wha
 	return 0;
 }
 
+/* Attach the program of hook h, kind k, slot i to its target. */
+static int fb_attach_one(struct ifl_collector *c, enum fb_hook h, int k, int i)
+{
+	struct bpf_program *p = fb_prog(c, h, k, i);
+	const char *f = c->fb.t[k][i].func;
+	struct bpf_link *l;
+
+	if (!p)
+		return -IFL_ERR_BPF;
+	if (h == FB_FENTRY || h == FB_FEXIT)
+		l = bpf_program__attach_trace(p);
+	else
+		l = bpf_program__attach_kprobe(p, h == FB_KRETPROBE, f);
+	return add_link(c, l, hook_names[h], f);
+}
+
 static int fb_attach(struct ifl_collector *c)
 {
 	bool fentry = c->mode == IFL_PROG_TP_BTF;
@@ -236,17 +277,16 @@ static int fb_attach(struct ifl_collector *c)
 
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++) {
 		for (int i = 0; i < c->fb.n[k]; i++) {
-			const char *f = c->fb.t[k][i].func;
-
+			err = 0;
 			if (fentry) {
-				if (timed(k) && (err = add_link(c, bpf_program__attach_trace(fb_prog(c, "fe", k, i)), "fentry", f)))
-					return err;
-				err = add_link(c, bpf_program__attach_trace(fb_prog(c, "fx", k, i)), "fexit", f);
-			} else {
-				err = add_link(c, bpf_program__attach_kprobe(fb_prog(c, "kp", k, i), false, f), "kprobe", f);
+				if (timed(k))
+					err = fb_attach_one(c, FB_FENTRY, k, i);
 				if (!err)
-					err = add_link(c, bpf_program__attach_kprobe(fb_prog(c, "kr", k, i), true, f),
-						       "kretprobe", f);
+					err = fb_attach_one(c, FB_FEXIT, k, i);
+			} else {
+				err = fb_attach_one(c, FB_KPROBE, k, i);
+				if (!err)
+					err = fb_attach_one(c, FB_KRETPROBE, k, i);
 			}
 			if (err)
 				return err;

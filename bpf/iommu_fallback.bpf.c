@@ -1,8 +1,9 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The fallback event source: for kernels without the tracepoint series.
- * Included at the end of iommu_flush.bpf.c, so that its programs feed the
- * same maps through the same handlers (docs/design.md, "Collector", says
+ * Compiled on its own and linked with iommu_flush.bpf.c into one object
+ * (bpftool gen object), so that its programs feed the same maps through
+ * the same handlers, iommu_flush.bpf.h (docs/design.md, "Collector", says
  * why one object and not a second skeleton).
  *
  * Hooks, all found by name in the running kernel's BTF by the library
@@ -13,7 +14,8 @@
  *    generic_pt map and unmap through its <fmt>_map_range/_unmap_range,
  *    whose first argument is a struct pt_iommu that embeds the domain);
  *    IFL_FB_SLOTS programs per kind, so that every driver the kernel has
- *    is hooked at once;
+ *    is hooked at once (generated from the table IFL_FB_FOR_KINDS x
+ *    IFL_FB_FOR_SLOTS of iommu_fallback.h, which the library reads too);
  *  - fentry/fexit where the kernel allows them, else kprobe/kretprobe twins
  *    (which get the arguments at entry and keep them for the return);
  *  - the unpatched iommu:map and iommu:unmap tracepoints (iova, paddr or
@@ -37,6 +39,7 @@
 #include <stdbool.h>
 #include <asm/ptrace.h>
 
+#include "iommu_flush.bpf.h"
 #include "iommu_fallback.h"
 
 /* Set by the library before load, per kind and program slot. */
@@ -62,13 +65,14 @@ struct iommu_iotlb_gather___fb {
 struct fb_entry {
 	__u64 kind;	/* checked at exit: an exit a kretprobe missed shifts the stack */
 	__u64 t0;
-	__u64 arg[6];
+	__u64 arg[IFL_FB_NARGS];
 	__u64 pend_unmaps, pend_bytes;	/* flush_iotlb_all: queued before it began */
 	__u64 fseq1;	/* flush_iotlb_all: 1 + the seq of the slots it covers, 0: none */
 	__u64 dom;	/* flush_iotlb_all: its domain, where pend_* go back if its exit is lost */
 };
 
 #define FB_DEPTH 4	/* a task's callback, an interrupt's, a nested one's */
+_Static_assert(IFL_POW2(FB_DEPTH), "FB_DEPTH is a power of two");
 
 struct fb_stack {
 	__u32 depth;	/* calls in progress, also those beyond FB_DEPTH */
@@ -144,7 +148,7 @@ static __always_inline void fb_enter(__u32 kind, __u64 domain, const __u64 *arg)
 	e = &st->e[d & (FB_DEPTH - 1)];
 	e->kind = kind;
 	e->t0 = bpf_ktime_get_ns();
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < IFL_FB_NARGS; i++)
 		e->arg[i] = arg ? arg[i] : 0;
 	e->pend_unmaps = e->pend_bytes = e->fseq1 = 0;
 	e->dom = domain;
@@ -356,9 +360,9 @@ static __always_inline void fb_exit(__u32 kind, __u32 slot, const __u64 *arg, __
 		on_sync_map(domain, arg[2], (int)ret, 0, fb_elapsed(found, e));
 		break;
 	case IFL_FB_UNMAP:
-		/* a compare, not "% 6": 6.12's verifier cannot bound the latter */
+		/* a compare, not a "%": 6.12's verifier cannot bound the latter */
 		gi = fb_gather_arg[slot & (IFL_FB_SLOTS - 1)];
-		if (gi < 6)
+		if (gi < IFL_FB_NARGS)
 			gather = arg[gi];
 		fb_unmap_done(domain, gather, fb_gather_queued(gather));
 		break;
@@ -373,7 +377,7 @@ static __always_inline void fb_exit(__u32 kind, __u32 slot, const __u64 *arg, __
 
 static __always_inline void fb_args(void *ctx, __u64 *arg)
 {
-	for (__u32 i = 0; i < 6; i++)
+	for (__u32 i = 0; i < IFL_FB_NARGS; i++)
 		if (bpf_get_func_arg(ctx, i, &arg[i]))
 			arg[i] = 0;
 }
@@ -390,7 +394,7 @@ static __always_inline void fb_fentry(void *ctx, __u32 kind, __u32 slot)
 static __always_inline void fb_fexit(void *ctx, __u32 kind, __u32 slot)
 {
 	struct fb_entry e = {};
-	__u64 arg[6], ret = 0;
+	__u64 arg[IFL_FB_NARGS], ret = 0;
 	bool found = false;
 
 	fb_args(ctx, arg);
@@ -404,9 +408,9 @@ static __always_inline void fb_fexit(void *ctx, __u32 kind, __u32 slot)
 /* kprobe/kretprobe: the return sees no arguments; the entry keeps them. */
 static __always_inline void fb_kprobe(struct pt_regs *ctx, __u32 kind, __u32 slot)
 {
-	__u64 arg[6] = {
+	__u64 arg[IFL_FB_NARGS] = {
 		PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
-		PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx), 0,
+		PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx),
 	};
 	__u64 dom = arg[0] ? arg[0] + fb_dom_off[kind][slot & (IFL_FB_SLOTS - 1)] : 0;
 
@@ -433,18 +437,10 @@ int kp_##name##i(struct pt_regs *ctx) { fb_kprobe(ctx, kind, i); return 0; }	\
 SEC("kretprobe")								\
 int kr_##name##i(struct pt_regs *ctx) { fb_kretprobe(ctx, kind, i); return 0; }
 
-#define FB_SLOT(i)					\
-	FB_PROGS(IFL_FB_SYNC, sync, i)			\
-	FB_PROGS(IFL_FB_FLUSH_ALL, flush, i)		\
-	FB_PROGS(IFL_FB_SYNC_MAP, syncmap, i)		\
-	FB_PROGS(IFL_FB_UNMAP, unmap, i)		\
-	FB_PROGS(IFL_FB_MAP, map, i)
+#define FB_SLOT(i) IFL_FB_FOR_KINDS(FB_PROGS, i)
 
-/* IFL_FB_SLOTS of them */
-FB_SLOT(0)
-FB_SLOT(1)
-FB_SLOT(2)
-FB_SLOT(3)
+/* IFL_FB_SLOTS x IFL_FB_NR_KINDS x 4: fe_sync0 ... kr_map3 */
+IFL_FB_FOR_SLOTS(FB_SLOT)
 
 /* The unpatched iommu:map/unmap (the series' add arguments after these). */
 SEC("raw_tp")
@@ -469,7 +465,7 @@ int fb_unmap(__u64 *ctx)
 SEC("raw_tp")
 int fb_test(__u64 *ctx)
 {
-	__u64 arg[6] = { ctx[1], ctx[2], ctx[3], 0, 0, 0 };
+	__u64 arg[IFL_FB_NARGS] = { ctx[1], ctx[2], ctx[3] };
 	struct fb_entry e = {};
 	bool found;
 
