@@ -30,7 +30,8 @@ endif
 #   collector/  BPF load and attach, event sources, map reading, naming
 #   report/     dumps, histogram text, report, A/B      (sees model/ only)
 #   top/        iommu-flushtop's frame, text, JSON, screen (sees model/ only)
-# model/, report/ and top/ compile without the skeleton's directory and
+#   cli/        the tools' argp error scheme               (sees nothing else)
+# model/, report/, top/ and cli/ compile without the skeleton's directory and
 # with a bpf/ include directory in front whose headers are #error: no
 # libbpf there.  Test programs that need no BPF (NOBPF_TESTS) are built
 # the same way and linked without libbpf, so a stray dependency fails
@@ -71,16 +72,17 @@ NOBPF_HDRS := $(addprefix $(NOBPF)/bpf/,bpf.h btf.h libbpf.h libbpf_common.h lib
 INC_model := -Iinclude -Itools/lib/model -I$(NOBPF)
 INC_report := $(INC_model) -Itools/lib/report
 INC_top := $(INC_model) -Itools/lib/top
+INC_cli := $(INC_model) -Itools/lib/cli
 INC_collector := -Iinclude -Itools/lib/model -Itools/lib/collector -I$(OUTPUT) $(LIBBPF_CFLAGS)
 # the tests' hooks into the collector (tests/lib/testing.c), not shipped
 INC_testing := $(INC_collector) -Itests/lib
 INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itests/unit
-INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top) -I$(OUTPUT) \
+INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top cli) -I$(OUTPUT) \
 	$(LIBBPF_CFLAGS) -Itests/lib -Itests/unit
 
-LAYERS := model collector report top
+LAYERS := model collector report top cli
 # link order: each archive before the ones it uses
-LINK_LAYERS := top report collector model
+LINK_LAYERS := cli top report collector model
 layer_srcs = $(sort $(wildcard tools/lib/$(1)/*.c))
 LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
 # the hooks of tests/lib/ build as one more archive, for test programs only
