@@ -207,12 +207,17 @@ static int save(const struct ifl_dump *d)
 	return EXIT_ENV;
 }
 
-static int report(const struct ifl_dump *d)
+static struct ifl_report_opts report_opts(void)
 {
-	struct ifl_report_opts o = {
-		.group_by = env.group_set ? env.group_by : IFL_BY_DRIVER | IFL_BY_CONSUMER,
+	return (struct ifl_report_opts){
+		.group_by = env.group_set ? env.group_by : IFL_REPORT_DEFAULT_GROUPS,
 		.metrics = env.metrics,
 	};
+}
+
+static int report(const struct ifl_dump *d)
+{
+	struct ifl_report_opts o = report_opts();
 	char err[256];
 
 	if (!ifl_report_print(stdout, d, &o, err, sizeof(err)))
@@ -232,12 +237,16 @@ static int present(struct ifl_dump *d)
 	return ret;
 }
 
+/* -i: report/ alone (tests/unit/report-print.c runs the same without libbpf) */
 static int print_input(void)
 {
-	struct ifl_dump d;
-	int ret = load(env.input, &d);
+	struct ifl_report_opts o = report_opts();
+	char err[512];
 
-	return ret ? ret : present(&d);
+	if (!ifl_report_file(stdout, env.input, &o, env.output, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
 }
 
 #define MAX_RUNS 99

@@ -49,4 +49,14 @@ for f in tests/fixtures/dumps/*.json; do
 	check "report-print $(basename "$f") prints what iommu-flushhist -i prints (exit $rc1, $(wc -l <"$TMP/a") lines)" \
 		bash -c '[ "$1" = 0 ] && [ "$2" = 0 ] && [ -s "$3" ] && cmp -s "$3" "$4"' _ "$rc1" "$rc2" "$TMP/a" "$TMP/b"
 done
+f=tests/fixtures/dumps/intel-lazy.json
+.output/tests/report-print "$f" "$TMP/copy-a.json" >/dev/null 2>&1; rc1=$?
+.output/bin/iommu-flushhist -i "$f" -o "$TMP/copy-b.json" >/dev/null 2>&1; rc2=$?
+check "report-print FILE COPY saves what iommu-flushhist -i FILE -o COPY saves" \
+	bash -c '[ "$1" = 0 ] && [ "$2" = 0 ] && [ -s "$3" ] && cmp -s "$3" "$4"' _ "$rc1" "$rc2" "$TMP/copy-a.json" "$TMP/copy-b.json"
+.output/tests/report-print tests/fixtures/dumps/handmade.txt >"$TMP/a" 2>"$TMP/a.err"; rc1=$?
+.output/bin/iommu-flushhist -i tests/fixtures/dumps/handmade.txt >"$TMP/b" 2>"$TMP/b.err"; rc2=$?
+check "and refuses what it refuses, with the same reason ($(cat "$TMP/b.err"))" \
+	bash -c '[ "$1" = 1 ] && [ "$2" = 1 ] && [ ! -s "$3" ] && [ "$(sed "s/^[a-z-]*: //" "$4")" = "$(sed "s/^[a-z-]*: //" "$5")" ]' \
+	_ "$rc1" "$rc2" "$TMP/a" "$TMP/a.err" "$TMP/b.err"
 done_testing

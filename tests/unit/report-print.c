@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report-print FILE.json: what `iommu-flushhist -i FILE.json` does (the
- * default grouping and metrics), on report/ and model/ alone.  Built
- * without libbpf (NOBPF_TESTS in the Makefile): tests/host/layers.t checks
- * that it links none and prints what the tool prints.
+ * report-print FILE.json [COPY.json]: `iommu-flushhist -i FILE.json [-o
+ * COPY.json]`, through the function the tool calls (ifl_report_file()),
+ * with its default grouping and metrics, on report/ and model/ alone.
+ * Built without libbpf (NOBPF_TESTS in the Makefile): tests/host/layers.t
+ * checks that it links none and prints what the tool prints.
  */
 #include <stdio.h>
 
@@ -13,24 +14,17 @@
 int main(int argc, char **argv)
 {
 	struct ifl_report_opts o = {
-		.group_by = IFL_BY_DRIVER | IFL_BY_CONSUMER,
+		.group_by = IFL_REPORT_DEFAULT_GROUPS,
 		.metrics = IFL_REPORT_ALL_METRICS,
 	};
-	struct ifl_dump d;
 	char err[512];
-	int ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: report-print FILE.json\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: report-print FILE.json [COPY.json]\n");
 		return 2;
 	}
-	if (ifl_dump_read(argv[1], &d, err, sizeof(err))) {
-		fprintf(stderr, "report-print: %s\n", err);
-		return 1;
-	}
-	ret = ifl_report_print(stdout, &d, &o, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "report-print: %s\n", err);
-	ifl_dump_free(&d);
-	return ret ? 1 : 0;
+	if (!ifl_report_file(stdout, argv[1], &o, argc == 3 ? argv[2] : NULL, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "report-print: %s\n", err);
+	return 1;
 }

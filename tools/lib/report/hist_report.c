@@ -279,6 +279,21 @@ static bool row_active(const struct ifl_snapshot *s, const struct ifl_row *r, ui
 	return false;
 }
 
+int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
+		    const char *copy, char *err, size_t errlen)
+{
+	struct ifl_dump d;
+	int ret = ifl_dump_read(path, &d, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = ifl_report_print(f, &d, o, err, errlen);
+	if (!ret && copy)
+		ret = ifl_dump_write(&d, copy, err, errlen);
+	ifl_dump_free(&d);
+	return ret;
+}
+
 int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,
 		     char *err, size_t errlen)
 {
