@@ -196,6 +196,22 @@ static unsigned int default_max_keys(int ncpus)
 	return (unsigned int)n;
 }
 
+/* The row that takes the events of keys that do not fit, made before attach. */
+static int create_overflow_row(struct ifl_collector *c)
+{
+	struct ifl_key key = { .domain = 0, .caller = IFL_OVERFLOW_CALLER };
+	void *zero = calloc((size_t)c->info.ncpus, sizeof(struct ifl_stats));
+	int err;
+
+	if (!zero)
+		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
+	err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.stats), &key, zero, BPF_NOEXIST);
+	free(zero);
+	if (err)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot create the overflow row: %s", strerror(errno));
+	return 0;
+}
+
 static void unload(struct ifl_collector *c)
 {
 	while (c->links.n > 0)
@@ -228,7 +244,7 @@ static int load(struct ifl_collector *c)
 		return ifl_fail(c, IFL_ERR_BPF, "cannot load the %s programs: %s",
 				c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain,
 				libbpf_first_warn[0] ? libbpf_first_warn : strerror(-err));
-	err = ifl_stats_create_overflow(c);
+	err = create_overflow_row(c);
 	if (err)
 		return err;
 	if (!c->opts.skip_env_checks)

@@ -177,7 +177,4 @@ void ifl_groups_free(struct ifl_groups *g);
 void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
 		     const struct ifl_domain_info *di, char *buf, size_t len);
 
-/* snapshot.c */
-int ifl_stats_create_overflow(struct ifl_collector *c);
-
 #endif

@@ -15,21 +15,6 @@
 #include "internal.h"
 #include "iommu_flush.skel.h"
 
-int ifl_stats_create_overflow(struct ifl_collector *c)
-{
-	struct ifl_key key = { .domain = 0, .caller = IFL_OVERFLOW_CALLER };
-	void *zero = calloc((size_t)c->info.ncpus, sizeof(struct ifl_stats));
-	int err;
-
-	if (!zero)
-		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
-	err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.stats), &key, zero, BPF_NOEXIST);
-	free(zero);
-	if (err)
-		return ifl_fail(c, IFL_ERR_BPF, "cannot create the overflow row: %s", strerror(errno));
-	return 0;
-}
-
 /* ---- reading the maps ------------------------------------------------------ */
 
 struct entry {

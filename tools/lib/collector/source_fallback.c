@@ -147,7 +147,7 @@ static int fb_probe(const struct ifl_source_args *c, struct ifl_probe *found, st
 	int fe, kp;
 
 	if (!c->btf) {
-		/* tests without env checks: kprobe mode, no callback hooked */
+		/* tests without env checks: kprobe mode, no callback hooked (*found is zeroed) */
 		return 0;
 	}
 	/* the modules' BTF sits beside vmlinux's; not for test BTF files */
