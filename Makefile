@@ -24,13 +24,13 @@ endif
 # in the collector.  Everything goes to .output/; .output/san/ is the
 # ASan/UBSan build.
 #
-# tools/lib/ is four layers, one static archive each (docs/design.md,
-# "Shape"), and the flags enforce which way includes go:
+# tools/lib/ is five folders, one static archive each (docs/design.md,
+# "Shape of the library"), and the flags enforce which way includes go:
 #   model/      rows, snapshots, figure names, histograms: plain C
 #   collector/  BPF load and attach, event sources, map reading, naming
 #   report/     dumps, histogram text, report, A/B      (sees model/ only)
 #   top/        iommu-flushtop's frame, text, JSON, screen (sees model/ only)
-#   cli/        the tools' argp error scheme               (sees nothing else)
+#   cli/        the tools' argp error scheme               (sees model/ only)
 # model/, report/, top/ and cli/ compile without the skeleton's directory and
 # with a bpf/ include directory in front whose headers are #error: no
 # libbpf there.  Test programs that need no BPF (NOBPF_TESTS) are built
@@ -143,7 +143,7 @@ $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin $(
 	$(Q)mkdir -p $@
 
 $(NOBPF_HDRS): | $(NOBPF)/bpf
-	$(Q)echo '#error "model/, report/ and top/ are built without libbpf: include only model/ headers (docs/design.md, Shape)"' >$@
+	$(Q)echo '#error "model/, report/, top/ and cli/ are built without libbpf: include only model/ headers (docs/design.md)"' >$@
 
 $(BPF_OBJ): bpf/iommu_flush.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
 	$(call msg,BPF,$@)
