@@ -1,5 +1,6 @@
-# iommu-flushtop: top-level build.  `make demo` runs the main job in the test
-# VM, `make check` runs every test; both install what they need first.
+# iommu-flushtop: top-level build.  `make` builds; `make deps` installs the
+# packages; `make demo` runs the main job in the test VM, `make check` runs
+# every test; those two install what they need first.
 # Quiet by default; V=1 shows the commands.
 
 SHELL := /bin/bash
@@ -21,9 +22,21 @@ endif
 # libbpf-bootstrap style: each BPF source is compiled with clang and stripped
 # of DWARF (BTF stays); bpftool gen object links the two into one object
 # (retsnoop's way: maps shared as extern, bpf/iommu_flush.bpf.h), which
-# bpftool turns into the one skeleton header of the collector library
-# (tools/lib/) that the tools and tests use.
+# bpftool turns into the one skeleton header embedded in the collector.
 # Everything goes to .output/; .output/san/ is the ASan/UBSan build.
+#
+# tools/lib/ is five folders, one static archive each (docs/design.md,
+# "Shape of the library"), and the flags enforce which way includes go:
+#   model/      rows, snapshots, figure names, histograms: plain C
+#   collector/  BPF load and attach, event sources, map reading, naming
+#   report/     dumps, histogram text, report, A/B      (sees model/ only)
+#   top/        iommu-flushtop's frame, text, JSON, screen (sees model/ only)
+#   cli/        the tools' argp error scheme               (sees model/ only)
+# model/, report/, top/ and cli/ compile without the skeleton's directory and
+# with a bpf/ include directory in front whose headers are #error: no
+# libbpf there.  Test programs that need no BPF (NOBPF_TESTS) are built
+# the same way and linked without libbpf, so a stray dependency fails
+# their build.
 
 OUTPUT := .output
 CC ?= cc
@@ -37,10 +50,11 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
-USER_CFLAGS := -std=c11 $(WARN) -Iinclude -Itools/lib -I$(OUTPUT) $(JSON_CFLAGS) -MMD -MP
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+USER_CFLAGS := -std=c11 $(WARN) $(JSON_CFLAGS) -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm \
-	$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 # BPF_PROG() passes every tracepoint argument, used or not: -Wno-unused-parameter
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
@@ -51,13 +65,49 @@ BPF_SRCS := bpf/iommu_flush.bpf.c bpf/iommu_fallback.bpf.c
 BPF_PARTS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/bpf/%.bpf.o)
 BPF_OBJ := $(OUTPUT)/iommu_flush.bpf.o
 SKEL := $(OUTPUT)/iommu_flush.skel.h
-LIB_SRCS := $(sort $(wildcard tools/lib/*.c))
-LIB_OBJS := $(LIB_SRCS:tools/lib/%.c=$(OUTPUT)/lib/%.o)
-LIB_SAN_OBJS := $(LIB_SRCS:tools/lib/%.c=$(OUTPUT)/san/lib/%.o)
-LIB := $(OUTPUT)/libiommuflush.a
-LIB_SAN := $(OUTPUT)/san/libiommuflush.a
+
+# libbpf's headers where the layers without BPF look first: each one an #error
+NOBPF := $(OUTPUT)/nobpf
+NOBPF_HDRS := $(addprefix $(NOBPF)/bpf/,bpf.h btf.h libbpf.h libbpf_common.h libbpf_legacy.h \
+	bpf_helpers.h bpf_tracing.h bpf_core_read.h bpf_endian.h skel_internal.h)
+
+# What each layer's objects may include.  Headers are included by name;
+# the path decides which ones exist for a file.
+INC_model := -Iinclude -Itools/lib/model -I$(NOBPF)
+INC_report := $(INC_model) -Itools/lib/report
+INC_top := $(INC_model) -Itools/lib/top
+INC_cli := $(INC_model) -Itools/lib/cli
+INC_collector := -Iinclude -Itools/lib/model -Itools/lib/collector -I$(OUTPUT) $(LIBBPF_CFLAGS)
+# the tests' hooks into the collector (tests/lib/testing.c), not shipped
+INC_testing := $(INC_collector) -Itests/lib
+INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itests/unit
+INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top cli) -I$(OUTPUT) \
+	$(LIBBPF_CFLAGS) -Itests/lib -Itests/unit
+
+LAYERS := model collector report top cli
+# link order: each archive before the ones it uses
+LINK_LAYERS := cli top report collector model
+layer_srcs = $(sort $(wildcard tools/lib/$(1)/*.c))
+LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+# the hooks of tests/lib/ build as one more archive, for test programs only
+TESTING_SRCS := $(sort $(wildcard tests/lib/*.c))
+archive = $(2)/lib/libifl-$(1).a
+LIBS := $(foreach l,$(LINK_LAYERS),$(call archive,$(l),$(OUTPUT)))
+LIBS_SAN := $(foreach l,$(LINK_LAYERS),$(call archive,$(l),$(OUTPUT)/san))
+LIB_TESTING := $(call archive,testing,$(OUTPUT))
+LIB_TESTING_SAN := $(call archive,testing,$(OUTPUT)/san)
+# without collector/: what report-only programs link
+LIBS_NOBPF := $(filter-out %/libifl-collector.a,$(LIBS))
+LIBS_NOBPF_SAN := $(filter-out %/libifl-collector.a,$(LIBS_SAN))
+
+# Objects whose source includes the skeleton: the only ones that wait for it.
+SKEL_SRCS := $(shell grep -l '"iommu_flush.skel.h"' $(LIB_SRCS) $(TESTING_SRCS) /dev/null 2>/dev/null)
+
 # Test programs: one executable per tests/unit/*.c, plain and sanitized.
+# NOBPF_TESTS see model/, report/ and top/ only and link no libbpf.
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+NOBPF_TESTS := json-frames report-print test-ab-report test-dump test-dump-text test-hist \
+	test-model test-sysinfo test-topframe
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)
 # The tools: one executable per tools/*.c, on the library; they only present.
@@ -69,29 +119,35 @@ PREFIX ?= /usr/local
 
 .PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
-all: deps build
+# A plain `make` builds; installing packages is `make deps` (or the targets
+# below that run in a VM, which call it first).
+all: build
 
 help:
-	@echo "make             install missing packages, build the collector library and test programs"
-	@echo "make demo        build the test kernel, boot it, run iommu-flushtop over a mixed workload"
+	@echo "make             build the BPF object, the libraries, the tools and the test programs (installs nothing)"
+	@echo "make deps        install the missing Debian packages the build and the tests need (sudo apt-get)"
+	@echo "make demo        install what is missing, build the test kernel, boot it, run iommu-flushtop over a mixed workload"
 	@echo "make demo-live   the same with iommu-flushtop's full-screen view on this terminal (q quits)"
-	@echo "make check       run all tests (host and VM) on every base in BASES=$(BASES)"
+	@echo "make check       install what is missing, run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
-	@echo "make sanitize    the library and test programs under ASan/UBSan (.output/san/)"
+	@echo "make sanitize    the libraries, tools and test programs under ASan/UBSan (.output/san/)"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
 	@echo "make ab PATCH=F  A/B of a review thread's patch: flush figures without and with it"
-	@echo "make install    the tools and man pages into DESTDIR/PREFIX (PREFIX=$(PREFIX))"
+	@echo "make install     the tools and man pages into DESTDIR/PREFIX (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 	@echo "V=1 shows the commands"
 
-build: $(LIB) $(TEST_BINS) $(TOOLS)
+build: $(LIBS) $(TEST_BINS) $(TOOLS)
 
-sanitize: $(LIB_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
+sanitize: $(LIBS_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/lib $(OUTPUT)/san/lib $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTPUT)/san/bin $(NOBPF)/bpf:
 	$(Q)mkdir -p $@
+
+$(NOBPF_HDRS): | $(NOBPF)/bpf
+	$(Q)echo '#error "model/, report/, top/ and cli/ are built without libbpf: include only model/ headers (docs/design.md)"' >$@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
@@ -107,37 +163,76 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name iommu_flush_bpf >$@
 
-$(OUTPUT)/lib/%.o: tools/lib/%.c $(SKEL) | $(OUTPUT)/lib
+# tools/lib/LAYER/x.c -> .output/lib/LAYER/x.o, with that layer's includes
+layer_of = $(firstword $(subst /, ,$(1)))
+$(OUTPUT)/lib/%.o: tools/lib/%.c | $(NOBPF_HDRS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
 
-$(OUTPUT)/san/lib/%.o: tools/lib/%.c $(SKEL) | $(OUTPUT)/san/lib
+$(OUTPUT)/san/lib/%.o: tools/lib/%.c | $(NOBPF_HDRS)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+$(OUTPUT)/lib/testing/%.o: tests/lib/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
+
+$(OUTPUT)/san/lib/testing/%.o: tests/lib/%.c
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
+
+SKEL_OBJS := $(patsubst tools/lib/%.c,%.o,$(patsubst tests/lib/%.c,testing/%.o,$(SKEL_SRCS)))
+$(addprefix $(OUTPUT)/lib/,$(SKEL_OBJS)) $(addprefix $(OUTPUT)/san/lib/,$(SKEL_OBJS)): $(SKEL)
+
+# one archive per layer, plain and sanitized
+define layer_archive
+$(call archive,$(1),$(OUTPUT)): $(patsubst $(2)/%.c,$(OUTPUT)/lib/$(3)%.o,$(4))
+$(call archive,$(1),$(OUTPUT)/san): $(patsubst $(2)/%.c,$(OUTPUT)/san/lib/$(3)%.o,$(4))
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_archive,$(l),tools/lib,,$(call layer_srcs,$(l)))))
+$(eval $(call layer_archive,testing,tests/lib,testing/,$(TESTING_SRCS)))
+
+$(OUTPUT)/lib/%.a:
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LIB_SAN): $(LIB_SAN_OBJS)
+$(OUTPUT)/san/lib/%.a:
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
+# Test programs: those of NOBPF_TESTS on model/, report/ and top/ alone.
+NOBPF_BINS := $(addprefix $(OUTPUT)/tests/,$(NOBPF_TESTS))
+NOBPF_SAN_BINS := $(addprefix $(OUTPUT)/san/tests/,$(NOBPF_TESTS))
+BPF_TEST_BINS := $(filter-out $(NOBPF_BINS),$(TEST_BINS))
+BPF_TEST_SAN_BINS := $(filter-out $(NOBPF_SAN_BINS),$(TEST_SAN_BINS))
+
+$(NOBPF_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIBS_NOBPF) | $(OUTPUT)/tests $(NOBPF_HDRS)
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF) $(JSON_LIBS) -lm -o $@
 
-$(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_SAN) | $(OUTPUT)/san/tests
+$(NOBPF_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIBS_NOBPF_SAN) | $(OUTPUT)/san/tests $(NOBPF_HDRS)
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $< $(LIB_SAN) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF_SAN) $(JSON_LIBS) -lm -o $@
 
-$(OUTPUT)/bin/%: tools/%.c $(LIB) | $(OUTPUT)/bin
+$(BPF_TEST_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_TESTING) $(LIBS) | $(OUTPUT)/tests
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIB) $(LDLIBS) $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING) $(LIBS) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
 
-$(OUTPUT)/san/bin/%: tools/%.c $(LIB_SAN) | $(OUTPUT)/san/bin
+$(BPF_TEST_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_TESTING_SAN) $(LIBS_SAN) | $(OUTPUT)/san/tests
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $< $(LIB_SAN) $(LDLIBS) $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING_SAN) $(LIBS_SAN) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
+
+$(OUTPUT)/bin/%: tools/%.c $(LIBS) | $(OUTPUT)/bin
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS) $(BPF_LIBS) -lm $(JSON_LIBS) $(CURSES_LIBS) -o $@
+
+$(OUTPUT)/san/bin/%: tools/%.c $(LIBS_SAN) | $(OUTPUT)/san/bin
+	$(call msg,CCLD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(CURSES_LIBS) -o $@
 
 # PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man pages.
 install: build
@@ -145,7 +240,8 @@ install: build
 	$(Q)$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/)
 	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
 
--include $(wildcard $(OUTPUT)/bin/*.d $(OUTPUT)/san/bin/*.d  $(OUTPUT)/lib/*.d $(OUTPUT)/san/lib/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
+-include $(wildcard $(OUTPUT)/bin/*.d $(OUTPUT)/san/bin/*.d $(OUTPUT)/lib/*/*.d $(OUTPUT)/san/lib/*/*.d \
+	$(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
 
 # ---- packages, kernels, tests ------------------------------------------------
 

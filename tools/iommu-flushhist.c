@@ -24,17 +24,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "collector.h"
 #include "dump.h"
 #include "ab_report.h"
 #include "hist_report.h"
+#include "strbuf.h"
 #include "sysinfo.h"
 
 #define TOOL "iommu-flushhist"
 #define TOOL_VERSION "1"
 
-/* exit statuses, as the bcc tools use them */
-enum { EXIT_ENV = 1, EXIT_USAGE = 2 };
+enum { EXIT_ENV = IFL_EXIT_ENV, EXIT_USAGE = IFL_EXIT_USAGE };
 
 static struct env {
 	double duration;	/* -d, seconds; 0: a command */
@@ -47,7 +48,6 @@ static struct env {
 	uint32_t metrics;
 	char **args;		/* the command, or compare's two files */
 	int nargs;
-	bool reported;		/* a usage error already has its line */
 	unsigned int blocks;	/* --blocks: comparisons sharing the 5% (0: unset) */
 } env = {
 	.settle = 1.0,
@@ -107,22 +107,6 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
-static error_t usage_error(struct argp_state *state, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static error_t usage_error(struct argp_state *state, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)state;
-	fprintf(stderr, TOOL ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see --help)\n");
-	env.reported = true;
-	return EINVAL;
-}
-
 static int parse_seconds(const char *s, double max, double *out)
 {
 	char *end;
@@ -141,7 +125,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'd':
 		if (parse_seconds(arg, 1e6, &env.duration) || env.duration <= 0)
-			return usage_error(state, "-d wants a number of seconds, not \"%s\"", arg);
+			return ifl_cli_usage("-d wants a number of seconds, not \"%s\"", arg);
 		break;
 	case 'o':
 		env.output = arg;
@@ -154,14 +138,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'g':
 		if (ifl_report_parse_group(arg, &env.group_by))
-			return usage_error(state, "-g: \"%s\" is not a list of driver, type, "
-					   "consumer, device, caller or none", arg);
+			return ifl_cli_usage("-g: \"%s\" is not a list of driver, type, "
+				     "consumer, device, caller or none", arg);
 		env.group_set = true;
 		break;
 	case 'm':
 		if (ifl_report_parse_metrics(arg, &env.metrics))
-			return usage_error(state, "-m: \"%s\" is not a list of pages, unmaps, "
-					   "sync, stale, map, unmap or all", arg);
+			return ifl_cli_usage("-m: \"%s\" is not a list of pages, unmaps, "
+				     "sync, stale, map, unmap or all", arg);
 		break;
 	case OPT_BLOCKS: {
 		char *end;
@@ -170,13 +154,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		k = strtoul(arg, &end, 10);
 		if (errno || end == arg || *end || *arg == '-' || k < 1 || k > 1000)
-			return usage_error(state, "--blocks wants a whole number from 1 to 1000, not \"%s\"", arg);
+			return ifl_cli_usage("--blocks wants a whole number from 1 to 1000, not \"%s\"", arg);
 		env.blocks = (unsigned int)k;
 		break;
 	}
 	case OPT_SETTLE:
 		if (parse_seconds(arg, 3600, &env.settle))
-			return usage_error(state, "--settle wants a number of seconds, not \"%s\"", arg);
+			return ifl_cli_usage("--settle wants a number of seconds, not \"%s\"", arg);
 		break;
 	case 'v':
 		env.verbose = true;
@@ -185,7 +169,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		printf(TOOL " " TOOL_VERSION " (dump schema %d)\n", IFL_DUMP_VERSION);
 		exit(0);
 	case 'h':
-		/* argp_state_help() stays silent under ARGP_NO_ERRS */
+		/* ours (ARGP_NO_HELP): the full help on stdout */
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, (char *)TOOL);
 		exit(0);
 	case ARGP_KEY_ARG:
@@ -194,13 +178,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env.args = state->argv + state->next - 1;
 		env.nargs = state->argc - state->next + 1;
 		state->next = state->argc;
-		break;
-	case ARGP_KEY_ERROR:
-		/* getopt's error (unknown option, missing value), silenced by ARGP_NO_ERRS */
-		if (!env.reported)
-			usage_error(state, "bad option or missing value near \"%s\"",
-				    state->next > 0 && state->next <= state->argc ?
-				    state->argv[state->next - 1] : "?");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -230,12 +207,17 @@ static int save(const struct ifl_dump *d)
 	return EXIT_ENV;
 }
 
-static int report(const struct ifl_dump *d)
+static struct ifl_report_opts report_opts(void)
 {
-	struct ifl_report_opts o = {
-		.group_by = env.group_set ? env.group_by : IFL_BY_DRIVER | IFL_BY_CONSUMER,
+	return (struct ifl_report_opts){
+		.group_by = env.group_set ? env.group_by : IFL_REPORT_DEFAULT_GROUPS,
 		.metrics = env.metrics,
 	};
+}
+
+static int report(const struct ifl_dump *d)
+{
+	struct ifl_report_opts o = report_opts();
 	char err[256];
 
 	if (!ifl_report_print(stdout, d, &o, err, sizeof(err)))
@@ -255,12 +237,16 @@ static int present(struct ifl_dump *d)
 	return ret;
 }
 
+/* -i: report/ alone (tests/unit/report-print.c runs the same without libbpf) */
 static int print_input(void)
 {
-	struct ifl_dump d;
-	int ret = load(env.input, &d);
+	struct ifl_report_opts o = report_opts();
+	char err[512];
 
-	return ret ? ret : present(&d);
+	if (!ifl_report_file(stdout, env.input, &o, env.output, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
 }
 
 #define MAX_RUNS 99
@@ -434,6 +420,7 @@ static int run_command(int *status)
 
 static void fill_meta(struct ifl_dump_meta *m, const struct ifl_collector *c, time_t start)
 {
+	struct ifl_strbuf drivers = ifl_sb(m->drivers, sizeof(m->drivers));
 	struct ifl_sysinfo si;
 	struct tm tm;
 
@@ -442,9 +429,8 @@ static void fill_meta(struct ifl_dump_meta *m, const struct ifl_collector *c, ti
 	strftime(m->recorded, sizeof(m->recorded), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(m->kernel, sizeof(m->kernel), "%s", si.kernel);
 	snprintf(m->machine, sizeof(m->machine), "%s", si.machine);
-	for (unsigned int i = 0, off = 0; i < si.ndrivers && off < sizeof(m->drivers); i++)
-		off += (unsigned int)snprintf(m->drivers + off, sizeof(m->drivers) - off, "%s%s",
-					      i ? "," : "", si.drivers[i]);
+	for (unsigned int i = 0; i < si.ndrivers; i++)
+		ifl_sb_put(&drivers, "%s%s", i ? "," : "", si.drivers[i]);
 	snprintf(m->mode, sizeof(m->mode), "%s", ifl_dump_mode_of(&si));
 	ifl_sysinfo_iommu_line(&si, m->iommu, sizeof(m->iommu));
 	snprintf(m->source, sizeof(m->source), "%s", ifl_info(c)->source);
@@ -560,12 +546,10 @@ int main(int argc, char **argv)
 	struct ifl_dump d;
 	int ret;
 
-	/* one line per usage error, ours: argp's own messages take two */
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL)) {
-		if (!env.reported)
-			fprintf(stderr, TOOL ": bad arguments (see --help)\n");
-		return EXIT_USAGE;
-	}
+	/* one line per usage error (cli.h); -h, --help and -V are ours */
+	ret = ifl_cli_parse(&argp, argc, argv, ARGP_NO_HELP, TOOL);
+	if (ret)
+		return ret;
 	if (env.compare) {
 		if (env.input || env.duration > 0 || env.nargs != 2) {
 			fprintf(stderr, TOOL ": --compare takes two files, A.json B.json, and no -i or -d\n");

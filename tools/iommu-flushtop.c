@@ -19,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "collector.h"
+#include "strbuf.h"
 #include "sysinfo.h"
 #include "top_frame.h"
 #include "top_json.h"
@@ -27,8 +29,8 @@
 #include "top_text.h"
 
 #define NAME "iommu-flushtop"
-#define EXIT_ENV 1	/* not root, no BTF, events missing, no IOMMU, failures */
-#define EXIT_USAGE 2
+#define EXIT_ENV IFL_EXIT_ENV	/* not root, no BTF, events missing, no IOMMU, failures */
+#define EXIT_USAGE IFL_EXIT_USAGE
 #define MAX_INTERVAL 3600.0
 #define MIN_INTERVAL 0.1
 
@@ -83,15 +85,6 @@ static struct env {
 	char filter_text[256];
 } env = { .interval = 1.0, .group = IFL_TG_CONSUMER, .sort = IFL_F_UNMAPS };
 
-/* Usage errors: one line on stderr, exit status 2 (argp's own are cut to one line too). */
-static error_t usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, NAME ": ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return EINVAL;
-}
-
 static int parse_sort(const char *s)
 {
 	for (int f = 0; f < IFL_NR_FIGS; f++)
@@ -102,9 +95,11 @@ static int parse_sort(const char *s)
 
 static void add_filter_text(const char *opt, const char *val)
 {
-	size_t n = strlen(env.filter_text);
+	static struct ifl_strbuf sb;
 
-	snprintf(env.filter_text + n, sizeof(env.filter_text) - n, "%s--%s %s", n ? " " : "", opt, val);
+	if (!sb.buf)
+		sb = ifl_sb(env.filter_text, sizeof(env.filter_text));
+	ifl_sb_put(&sb, "%s--%s %s", sb.off ? " " : "", opt, val);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -113,18 +108,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	int v;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		/*
-		 * argp follows each error with a "Try --help" line; the error
-		 * itself comes from getopt or from here, so the rest is dropped.
-		 */
-		state->err_stream = fopen("/dev/null", "w");
-		break;
-	case ARGP_KEY_FINI:
-		if (state->err_stream && state->err_stream != stderr)
-			fclose(state->err_stream);
-		state->err_stream = stderr;
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -132,15 +115,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		env.interval = strtod(arg, &end);
 		if (errno || end == arg || *end || !isfinite(env.interval))
-			return usage_error("-i: not a number of seconds: '%s'", arg);
+			return ifl_cli_usage("-i: not a number of seconds: '%s'", arg);
 		if (env.interval < MIN_INTERVAL || env.interval > MAX_INTERVAL)
-			return usage_error("-i: %s s is out of range (0.1 to 3600)", arg);
+			return ifl_cli_usage("-i: %s s is out of range (0.1 to 3600)", arg);
 		break;
 	case 'n':
 		errno = 0;
 		env.count = strtoul(arg, &end, 10);
 		if (errno || end == arg || *end || arg[0] == '-' || arg[0] == '+' || env.count == 0)
-			return usage_error("-n: not a count of frames (1 or more): '%s'", arg);
+			return ifl_cli_usage("-n: not a count of frames (1 or more): '%s'", arg);
 		break;
 	case 'b':
 		env.batch = true;
@@ -151,13 +134,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'g':
 		v = ifl_top_group_parse(arg);
 		if (v < 0)
-			return usage_error("-g: unknown grouping '%s' (consumer, device or driver)", arg);
+			return ifl_cli_usage("-g: unknown grouping '%s' (consumer, device or driver)", arg);
 		env.group = (enum ifl_top_group)v;
 		break;
 	case 's':
 		v = parse_sort(arg);
 		if (v < 0)
-			return usage_error("-s: unknown column '%s'", arg);
+			return ifl_cli_usage("-s: unknown column '%s'", arg);
 		env.sort = (enum ifl_fig)v;
 		break;
 	case OPT_DRIVER:
@@ -176,7 +159,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.verbose = true;
 		break;
 	case ARGP_KEY_ARG:
-		return usage_error("unexpected argument '%s'", arg);
+		return ifl_cli_usage("unexpected argument '%s'", arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -236,14 +219,6 @@ static void release(struct top *t, struct ifl_snapshot *s)
 {
 	if (s != t->start && s != t->base && s != t->before && s != t->now)
 		ifl_snapshot_free(s);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* One line on stderr, after the terminal is restored; the collector's reason if it has one. */
@@ -401,10 +376,10 @@ static int run(struct top *t)
 		return fail(t, "cannot read the collector");
 	t->base = t->start;
 	t->before = t->start;
-	deadline = mono_ns();	/* the first frame at once: what happened since attach */
+	deadline = ifl_now_ns();	/* the first frame at once: what happened since attach */
 	for (;;) {
 		struct ifl_snapshot *next;
-		uint64_t now = mono_ns();
+		uint64_t now = ifl_now_ns();
 
 		if (stop)
 			break;
@@ -489,10 +464,10 @@ int main(int argc, char **argv)
 	char err[256];
 	int ret;
 
-	argp_err_exit_status = EXIT_USAGE;
-	argv[0] = (char *)NAME;	/* getopt's messages name the tool, not its path */
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return EXIT_USAGE;
+	/* one line per usage error (cli.h) */
+	ret = ifl_cli_parse(&argp, argc, argv, 0, NAME);
+	if (ret)
+		return ret;
 	t.screen = !env.batch && !env.json && isatty(STDOUT_FILENO);
 
 	o.verbose = env.verbose;

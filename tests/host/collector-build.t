@@ -17,7 +17,7 @@ out=$(make build 2>&1)
 check "a second make build has nothing to do ($(echo "$out" | head -n1))" \
 	bash -c '! grep -qE "^  (BPF|CC|CCLD|AR|GEN-SKEL) " <<<"$1"' _ "$out"
 # -W: as if hist.c had changed, without touching it
-quiet=$(make -W tools/lib/hist.c build 2>&1) verbose=$(make V=1 -W tools/lib/hist.c build 2>&1)
-check "quiet rules print '  CC  .output/lib/hist.o', V=1 the compiler command" \
-	bash -c 'grep -q "^  CC  *.output/lib/hist.o" <<<"$1" && grep -q -- "-Werror.*-c tools/lib/hist.c" <<<"$2"' _ "$quiet" "$verbose"
+quiet=$(make -W tools/lib/model/hist.c build 2>&1) verbose=$(make V=1 -W tools/lib/model/hist.c build 2>&1)
+check "quiet rules print '  CC  .output/lib/model/hist.o', V=1 the compiler command" \
+	bash -c 'grep -q "^  CC  *.output/lib/model/hist.o" <<<"$1" && grep -q -- "-Werror.*-c tools/lib/model/hist.c" <<<"$2"' _ "$quiet" "$verbose"
 done_testing

@@ -22,10 +22,7 @@
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)ifl_now_ns() / 1e6;
 }
 
 static int cmp(const void *a, const void *b)

@@ -73,14 +73,6 @@ static void fq_queue(int cpu, uint64_t d, uint64_t pages, uint64_t seq)
 static void fq_flush(int cpu, uint64_t d, uint64_t reason, uint64_t seq, uint64_t entries, uint64_t ns)
 { ev(IFL_EV_FQ_FLUSH, cpu, d, reason, seq, entries, ns, 0); }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void seed(uint64_t d, uint32_t type, uint64_t owner, const char *dev)
 {
 	struct ifl_domain_info di = { .type = type, .owner = owner, .granule = 4096 };
@@ -194,13 +186,13 @@ static void test_contention(void)
 	seed(D_VIRTIO, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API | IFL_DOMAIN_DMA_FQ, OWNER_VIRTIO,
 	     "0000:00:05.0");
 	s0 = snap();
-	t0 = now_ns();
+	t0 = ifl_now_ns();
 	fq_queue(0, D_VIRTIO, 16, 1);
 	fq_queue(cpu_b, D_VIRTIO, 16, 1);
 	if (ifl_test_fq_lock(c, D_VIRTIO, true))
 		printf("# %s\n", ifl_errmsg(c));
 	fq_flush(cpu_b, D_VIRTIO, 0, 1, 2, 1000);	/* the ring is locked: handed over */
-	t1 = now_ns();
+	t1 = ifl_now_ns();
 	s1 = snap();
 	rg = row(s1, "DMA-FQ", "0000:00:05.0", "-");
 	CHECK(rg && cnt(rg, IFL_C_FQ_FLUSH) == 1 && ifl_hist_total(rg->hist[IFL_H_PAGES_PER_SYNC]) == 0 &&
@@ -208,12 +200,12 @@ static void test_contention(void)
 	      "contention: a flush that finds the ring locked hands its 2 entries over (not consumed yet, "
 	      "not dropped: %llu)", (unsigned long long)s1->drops[IFL_DROP_FQ_LOCKED]);
 	usleep(20000);
-	t2 = now_ns();
+	t2 = ifl_now_ns();
 	fq_queue(0, D_VIRTIO, 16, 2);
 	if (ifl_test_fq_lock(c, D_VIRTIO, false))
 		printf("# %s\n", ifl_errmsg(c));
 	fq_flush(0, D_VIRTIO, 0, 2, 1, 1000);	/* takes the lock: flush 1's share, then its own */
-	t3 = now_ns();
+	t3 = ifl_now_ns();
 	s2 = snap();
 	rg = row(s2, "DMA-FQ", "0000:00:05.0", "-");
 	{
@@ -443,20 +435,20 @@ int main(void)
 	ifl_snapshot_free(s);
 
 	/* --- lazy: flush queue, stale window, a queued gather --- */
-	t0 = now_ns();
+	t0 = ifl_now_ns();
 	for (int i = 0; i < 3; i++) {
 		add(0, D_VIRTIO, G(8), 65536, 0);
 		unmap(0, D_VIRTIO, C_DMA_UNMAP, 65536);
 		fq_queue(0, D_VIRTIO, 16, 7);
 	}
-	t1 = now_ns();
+	t1 = ifl_now_ns();
 	unmap(cpu_b, D_VIRTIO, C_DMA_UNMAP, 65536);	/* generic_pt: no range-add when queued */
 	fq_queue(cpu_b, D_VIRTIO, 16, 8);	/* queued after flush 7 started: for flush 8 */
 	usleep(3000);
-	t2 = now_ns();
+	t2 = ifl_now_ns();
 	flush_all(0, D_VIRTIO, C_FQ, 70000);
 	fq_flush(0, D_VIRTIO, 0, 7, 3, 80000);
-	t3 = now_ns();
+	t3 = ifl_now_ns();
 	s = snap();
 	rg = row(s, "DMA-FQ", "0000:00:05.0", "-");
 	{

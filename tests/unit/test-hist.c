@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "collector.h"
+#include "snapshot.h"
 #include "check.h"
 
 static unsigned int naive_bucket(uint64_t v)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "snapshot.h"
 #include "hist_report.h"
 #include "hist_text.h"
 #include "iommu_flush.h"

@@ -1,5 +1,5 @@
 # The fallback event source (fentry/kprobes on the IOMMU drivers' callbacks,
-# tools/lib/source_fallback.c) against ftrace, on the pristine kernel of
+# tools/lib/collector/source_fallback.c) against ftrace, on the pristine kernel of
 # $BASE built here and on Debian's own kernel package of that version
 # (vm-run --stock: Debian's config, virtio-iommu, NVMe and 9p as modules):
 # tests/unit/collector-dump --source fallback around

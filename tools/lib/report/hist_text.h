@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "collector.h"
+#include "snapshot.h"
 
 #define IFL_TEXT_COLS 72
 

@@ -35,7 +35,7 @@ static const struct {
 	[IFL_EV_FQ_FLUSH] = { "dma_fq_flush", 5 },
 };
 
-static struct bpf_program *prog(struct ifl_collector *c, enum ifl_event ev, bool tp_btf)
+static struct bpf_program *prog(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf)
 {
 	struct iommu_flush_bpf *s = c->skel;
 
@@ -71,18 +71,19 @@ static int btf_tp_nargs(const struct btf *btf, const char *tp)
 	return btf_vlen(t) - 1;
 }
 
-static int tp_probe(struct ifl_collector *c)
+static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
 {
 	const char *missing = NULL;
 	int n;
 
+	(void)found;	/* tp_btf or raw_tp: the load decides */
 	if (!c->btf) {
 		/* tests without env checks: raw_tp, nothing to compare */
 		return 0;
 	}
 	n = btf_tp_nargs(c->btf, "map");
 	if (n >= 0 && n < events[IFL_EV_MAP].nargs)
-		return ifl_fail(c, IFL_ERR_NO_EVENTS,
+		return ifl_err(err, IFL_ERR_NO_EVENTS,
 				"iommu:map has its unpatched %d-argument prototype: this kernel lacks %s",
 				n, SERIES);
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
@@ -92,19 +93,20 @@ static int tp_probe(struct ifl_collector *c)
 			break;
 		}
 		if (n != events[ev].nargs)
-			return ifl_fail(c, IFL_ERR_NO_EVENTS,
+			return ifl_err(err, IFL_ERR_NO_EVENTS,
 					"iommu:%s has %d arguments, this collector knows the %d of %s",
 					events[ev].tp, n, events[ev].nargs, SERIES);
 	}
 	if (missing)
-		return ifl_fail(c, IFL_ERR_NO_EVENTS,
+		return ifl_err(err, IFL_ERR_NO_EVENTS,
 				"no tracepoint iommu:%s in this kernel's BTF: the kernel lacks %s",
 				missing, SERIES);
 	return 0;
 }
 
-static int tp_prepare(struct ifl_collector *c)
+static int tp_prepare(const struct ifl_source_args *c, struct ifl_err *err)
 {
+	(void)err;
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
 		bpf_program__set_autoload(prog(c, ev, true), c->mode == IFL_PROG_TP_BTF);
 		bpf_program__set_autoload(prog(c, ev, false), c->mode == IFL_PROG_RAW_TP);
@@ -112,7 +114,7 @@ static int tp_prepare(struct ifl_collector *c)
 	return 0;
 }
 
-static int tp_attach(struct ifl_collector *c)
+static int tp_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
 {
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
 		struct bpf_program *p = prog(c, ev, c->mode == IFL_PROG_TP_BTF);
@@ -123,15 +125,15 @@ static int tp_attach(struct ifl_collector *c)
 		else
 			l = bpf_program__attach_raw_tracepoint(p, events[ev].tp);
 		if (!l)
-			return ifl_fail(c, IFL_ERR_BPF, "cannot attach %s to iommu:%s: %s",
+			return ifl_err(err, IFL_ERR_BPF, "cannot attach %s to iommu:%s: %s",
 					c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
 					events[ev].tp, strerror(errno));
-		c->links[c->nlinks++] = l;
+		out->l[out->n++] = l;
 	}
 	return 0;
 }
 
-static struct bpf_program *tp_event_prog(struct ifl_collector *c, enum ifl_event ev)
+static struct bpf_program *tp_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
 {
 	if ((unsigned int)ev >= IFL_NR_EVENTS)
 		return NULL;

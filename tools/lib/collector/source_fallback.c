@@ -60,7 +60,8 @@ static const char *const hook_names[FB_NR_HOOKS] = {
 static const char *const kind_names[IFL_FB_NR_KINDS] = { IFL_FB_FOR_KINDS(FB_KIND_NAME, 0) };
 
 /* The program of a hook, kind and slot; NULL, with the message set, if the table has none. */
-static struct bpf_program *fb_prog(struct ifl_collector *c, enum fb_hook h, int kind, int slot)
+static struct bpf_program *fb_prog(const struct ifl_source_args *c, enum fb_hook h, int kind, int slot,
+				   struct ifl_err *err)
 {
 	struct bpf_program *t[IFL_FB_NR_KINDS][IFL_FB_SLOTS][FB_NR_HOOKS] = { 0 };
 	struct iommu_flush_bpf *s = c->skel;
@@ -70,7 +71,7 @@ static struct bpf_program *fb_prog(struct ifl_collector *c, enum fb_hook h, int 
 	if (kind >= 0 && kind < IFL_FB_NR_KINDS && slot >= 0 && slot < IFL_FB_SLOTS)
 		p = t[kind][slot][h];
 	if (!p)
-		ifl_fail(c, IFL_ERR_BPF, "the BPF object has no %s program for %s, slot %d",
+		ifl_err(err, IFL_ERR_BPF, "the BPF object has no %s program for %s, slot %d",
 			 hook_names[h], kind >= 0 && kind < IFL_FB_NR_KINDS && kind_names[kind] ?
 			 kind_names[kind] : "?", slot);
 	return p;
@@ -83,12 +84,12 @@ static bool timed(int kind)
 }
 
 /* The first hooked callback in vmlinux, for the feature probes; NULL if none. */
-static const struct ifl_fb_target *probe_target(const struct ifl_collector *c)
+static const struct ifl_fb_target *probe_target(const struct ifl_fb_targets *fb)
 {
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++)
-		for (int i = 0; i < c->fb.n[k]; i++)
-			if (!c->fb.t[k][i].module[0])
-				return &c->fb.t[k][i];
+		for (int i = 0; i < fb->n[k]; i++)
+			if (!fb->t[k][i].module[0])
+				return &fb->t[k][i];
 	return NULL;
 }
 
@@ -103,10 +104,10 @@ static const struct bpf_insn ret0[] = {
  * whether the kernel builds a trampoline, or a policy refuses it, is
  * known at attach).  0 or -errno.
  */
-static int probe_fentry(const struct ifl_collector *c, const char *func)
+static int probe_fentry(const struct btf *btf, const char *func)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
-	int id = btf__find_by_name_kind(c->btf, func, BTF_KIND_FUNC);
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	int fd, link, err = 0;
 
 	if (id < 0)
@@ -163,60 +164,59 @@ static const char *errname(int err)
 	return err == -ENOENT ? "not in this kernel" : strerror(-err);
 }
 
-static int fb_probe(struct ifl_collector *c)
+static int fb_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
 {
 	const struct ifl_fb_target *t;
 	char *dir = NULL;
 	int fe, kp;
 
 	if (!c->btf) {
-		/* tests without env checks: kprobe mode, no callback hooked */
-		memset(&c->fb, 0, sizeof(c->fb));
+		/* tests without env checks: kprobe mode, no callback hooked (*found is zeroed) */
 		return 0;
 	}
 	/* the modules' BTF sits beside vmlinux's; not for test BTF files */
-	if (!c->opts.btf_path)
+	if (!c->opts->btf_path)
 		dir = "/sys/kernel/btf";
-	if (ifl_fb_find(c->btf, dir, &c->fb))
-		return ifl_fail(c, IFL_ERR_NO_EVENTS,
+	if (ifl_fb_find(c->btf, dir, &found->fb))
+		return ifl_err(err, IFL_ERR_NO_EVENTS,
 				"no IOMMU driver callback (iotlb_sync, flush_iotlb_all, unmap_pages, ... of intel-iommu, amd-iommu, arm-smmu-v3, virtio-iommu) in this kernel's BTF");
-	if (!c->fb.have_map_tp)
-		return ifl_fail(c, IFL_ERR_NO_EVENTS,
+	if (!found->fb.have_map_tp)
+		return ifl_err(err, IFL_ERR_NO_EVENTS,
 				"no iommu:map/iommu:unmap tracepoints in this kernel's BTF (CONFIG_TRACING)");
-	c->probe_got_far = true;
-	c->probed_mode = IFL_PROG_AUTO;
-	t = probe_target(c);
+	found->got_far = true;
+	found->mode = IFL_PROG_AUTO;
+	t = probe_target(&found->fb);
 	if (!t)
 		return 0;	/* every callback in a module: the load decides */
 	/* only what was asked for is probed: a forced kind must work */
-	fe = c->opts.mode == IFL_PROG_RAW_TP ? -ENOTSUP : probe_fentry(c, t->func);
+	fe = c->opts->mode == IFL_PROG_RAW_TP ? -ENOTSUP : probe_fentry(c->btf, t->func);
 	if (!fe) {
-		c->probed_mode = IFL_PROG_TP_BTF;
-		c->probe_got_far = false;
+		found->mode = IFL_PROG_TP_BTF;
+		found->got_far = false;
 		return 0;
 	}
-	kp = c->opts.mode == IFL_PROG_TP_BTF ? -ENOTSUP : probe_kprobe(t->func);
+	kp = c->opts->mode == IFL_PROG_TP_BTF ? -ENOTSUP : probe_kprobe(t->func);
 	if (!kp) {
-		c->probed_mode = IFL_PROG_RAW_TP;
-		c->probe_got_far = false;
+		found->mode = IFL_PROG_RAW_TP;
+		found->got_far = false;
 		return 0;
 	}
-	return ifl_fail(c, IFL_ERR_NO_EVENTS,
+	return ifl_err(err, IFL_ERR_NO_EVENTS,
 			"no flush tracepoint series, and the fallback can attach neither fentry (%s: %s) nor kprobes (%s)",
 			t->func, fe == -ENOTSUP ? "not asked for" : errname(fe),
 			kp == -ENOTSUP ? "not asked for" : kp == -ENOENT ? "no kprobe PMU: CONFIG_KPROBES" : strerror(-kp));
 }
 
-static int fb_prepare(struct ifl_collector *c)
+static int fb_prepare(const struct ifl_source_args *c, struct ifl_err *err)
 {
 	bool fentry = c->mode == IFL_PROG_TP_BTF;
 	struct iommu_flush_bpf *s = c->skel;
 
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++) {
-		for (int i = 0; i < c->fb.n[k]; i++) {
-			const struct ifl_fb_target *t = &c->fb.t[k][i];
-			struct bpf_program *p[2] = { fb_prog(c, fentry ? FB_FENTRY : FB_KPROBE, k, i),
-						     fb_prog(c, fentry ? FB_FEXIT : FB_KRETPROBE, k, i) };
+		for (int i = 0; i < c->fb->n[k]; i++) {
+			const struct ifl_fb_target *t = &c->fb->t[k][i];
+			struct bpf_program *p[2] = { fb_prog(c, fentry ? FB_FENTRY : FB_KPROBE, k, i, err),
+						     fb_prog(c, fentry ? FB_FEXIT : FB_KRETPROBE, k, i, err) };
 
 			if (!p[0] || !p[1])
 				return -IFL_ERR_BPF;
@@ -229,7 +229,7 @@ static int fb_prepare(struct ifl_collector *c)
 					continue;
 				bpf_program__set_autoload(p[j], true);
 				if (fentry && bpf_program__set_attach_target(p[j], 0, t->func))
-					return ifl_fail(c, IFL_ERR_BPF, "cannot target %s: %s",
+					return ifl_err(err, IFL_ERR_BPF, "cannot target %s: %s",
 							t->func, strerror(errno));
 			}
 		}
@@ -237,28 +237,30 @@ static int fb_prepare(struct ifl_collector *c)
 	bpf_program__set_autoload(s->progs.fb_map, true);
 	bpf_program__set_autoload(s->progs.fb_unmap, true);
 	/* the host tests' replay program */
-	bpf_program__set_autoload(s->progs.fb_test, c->opts.no_attach);
+	bpf_program__set_autoload(s->progs.fb_test, c->opts->no_attach);
 	return 0;
 }
 
-static int add_link(struct ifl_collector *c, struct bpf_link *l, const char *what, const char *func)
+static int add_link(struct ifl_links *links, struct ifl_err *err, struct bpf_link *l,
+		    const char *what, const char *func)
 {
 	if (!l)
-		return ifl_fail(c, IFL_ERR_BPF, "cannot attach %s to %s: %s", what, func,
+		return ifl_err(err, IFL_ERR_BPF, "cannot attach %s to %s: %s", what, func,
 				strerror(errno));
-	if (c->nlinks == IFL_MAX_LINKS) {
+	if (links->n == IFL_MAX_LINKS) {
 		bpf_link__destroy(l);
-		return ifl_fail(c, IFL_ERR_BPF, "more than %d links", IFL_MAX_LINKS);
+		return ifl_err(err, IFL_ERR_BPF, "more than %d links", IFL_MAX_LINKS);
 	}
-	c->links[c->nlinks++] = l;
+	links->l[links->n++] = l;
 	return 0;
 }
 
 /* Attach the program of hook h, kind k, slot i to its target. */
-static int fb_attach_one(struct ifl_collector *c, enum fb_hook h, int k, int i)
+static int fb_attach_one(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *e,
+			 enum fb_hook h, int k, int i)
 {
-	struct bpf_program *p = fb_prog(c, h, k, i);
-	const char *f = c->fb.t[k][i].func;
+	struct bpf_program *p = fb_prog(c, h, k, i, e);
+	const char *f = c->fb->t[k][i].func;
 	struct bpf_link *l;
 
 	if (!p)
@@ -267,40 +269,40 @@ static int fb_attach_one(struct ifl_collector *c, enum fb_hook h, int k, int i)
 		l = bpf_program__attach_trace(p);
 	else
 		l = bpf_program__attach_kprobe(p, h == FB_KRETPROBE, f);
-	return add_link(c, l, hook_names[h], f);
+	return add_link(out, e, l, hook_names[h], f);
 }
 
-static int fb_attach(struct ifl_collector *c)
+static int fb_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *e)
 {
 	bool fentry = c->mode == IFL_PROG_TP_BTF;
 	int err;
 
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++) {
-		for (int i = 0; i < c->fb.n[k]; i++) {
+		for (int i = 0; i < c->fb->n[k]; i++) {
 			err = 0;
 			if (fentry) {
 				if (timed(k))
-					err = fb_attach_one(c, FB_FENTRY, k, i);
+					err = fb_attach_one(c, out, e, FB_FENTRY, k, i);
 				if (!err)
-					err = fb_attach_one(c, FB_FEXIT, k, i);
+					err = fb_attach_one(c, out, e, FB_FEXIT, k, i);
 			} else {
-				err = fb_attach_one(c, FB_KPROBE, k, i);
+				err = fb_attach_one(c, out, e, FB_KPROBE, k, i);
 				if (!err)
-					err = fb_attach_one(c, FB_KRETPROBE, k, i);
+					err = fb_attach_one(c, out, e, FB_KRETPROBE, k, i);
 			}
 			if (err)
 				return err;
 		}
 	}
-	err = add_link(c, bpf_program__attach_raw_tracepoint(c->skel->progs.fb_map, "map"),
+	err = add_link(out, e, bpf_program__attach_raw_tracepoint(c->skel->progs.fb_map, "map"),
 		       "raw_tp", "iommu:map");
 	if (!err)
-		err = add_link(c, bpf_program__attach_raw_tracepoint(c->skel->progs.fb_unmap, "unmap"),
+		err = add_link(out, e, bpf_program__attach_raw_tracepoint(c->skel->progs.fb_unmap, "unmap"),
 			       "raw_tp", "iommu:unmap");
 	return err;
 }
 
-static struct bpf_program *fb_event_prog(struct ifl_collector *c, enum ifl_event ev)
+static struct bpf_program *fb_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
 {
 	if (ev == IFL_EV_MAP)
 		return c->skel->progs.fb_map;

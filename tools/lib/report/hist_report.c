@@ -11,6 +11,7 @@
 
 #include "hist_report.h"
 #include "hist_text.h"
+#include "strbuf.h"
 
 static const struct {
 	const char *name;
@@ -85,12 +86,11 @@ int ifl_report_parse_metrics(const char *s, uint32_t *bits)
 static void row_label(const struct ifl_row *r, unsigned int by, char *buf, size_t len)
 {
 	const char *v[NFIELDS] = { r->driver, r->domain_type, r->consumer, r->device, r->caller };
-	size_t off = 0;
+	struct ifl_strbuf sb = ifl_sb(buf, len);
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < NFIELDS && off < len; i++)
+	for (size_t i = 0; i < NFIELDS; i++)
 		if (by & group_fields[i].bit)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", v[i]);
+			ifl_sb_put(&sb, "%s%s", sb.off ? " " : "", v[i]);
 	if (!buf[0])
 		snprintf(buf, len, "all");
 }
@@ -279,6 +279,21 @@ static bool row_active(const struct ifl_snapshot *s, const struct ifl_row *r, ui
 	return false;
 }
 
+int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
+		    const char *copy, char *err, size_t errlen)
+{
+	struct ifl_dump d;
+	int ret = ifl_dump_read(path, &d, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = ifl_report_print(f, &d, o, err, errlen);
+	if (!ret && copy)
+		ret = ifl_dump_write(&d, copy, err, errlen);
+	ifl_dump_free(&d);
+	return ret;
+}
+
 int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,
 		     char *err, size_t errlen)
 {
@@ -410,6 +425,7 @@ int ifl_report_compare(FILE *f, const struct ifl_dump *a, const char *name_a,
 {
 	struct ifl_snapshot *ga = NULL, *gb = NULL;
 	char label[IFL_TEXT_COLS * 4], buf[256];
+	struct ifl_strbuf sb;
 	uint32_t only_a = a->snap->avail_hists & ~b->snap->avail_hists,
 		 only_b = b->snap->avail_hists & ~a->snap->avail_hists;
 	size_t shown = 0;
@@ -425,11 +441,10 @@ int ifl_report_compare(FILE *f, const struct ifl_dump *a, const char *name_a,
 		ifl_snapshot_free(ga);
 		return ifl_dump_fail(err, errlen, "out of memory");
 	}
-	buf[0] = '\0';
-	for (size_t i = 0, off = 0; i < NFIELDS; i++)
+	sb = ifl_sb(buf, sizeof(buf));
+	for (size_t i = 0; i < NFIELDS; i++)
 		if (o->group_by & group_fields[i].bit)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
-						off ? ", " : "", group_fields[i].name);
+			ifl_sb_put(&sb, "%s%s", sb.off ? ", " : "", group_fields[i].name);
 	ifl_text_wrap(f, "iommu-flushhist: A/B comparison, by ", buf[0] ? buf : "nothing (all rows)", 2);
 	side_header(f, "A: ", name_a, a);
 	side_header(f, "B: ", name_b, b);

@@ -13,33 +13,6 @@ struct bpf_link;
 struct bpf_program;
 struct btf;
 
-/*
- * An event source: the programs that feed the maps, and what they can
- * measure.  The collector tries the sources in order of preference (the
- * tracepoint source first; issue 9 adds an fentry/kprobe one) and takes
- * the first whose probe() succeeds.
- */
-struct ifl_source {
-	const char *name;
-	const char *desc;
-	/* Can this source work on the running kernel?  0, or -IFL_ERR_* with
-	 * a message set through ifl_fail(). */
-	int (*probe)(struct ifl_collector *c);
-	/* Before load: autoload only the programs this source uses. */
-	int (*prepare)(struct ifl_collector *c);
-	int (*attach)(struct ifl_collector *c);
-	/* The BPF program that handles an event (tests drive it), or NULL. */
-	struct bpf_program *(*event_prog)(struct ifl_collector *c, enum ifl_event ev);
-	uint64_t avail_counts;
-	uint32_t avail_hists;
-	/* What IFL_PROG_TP_BTF and IFL_PROG_RAW_TP load: "tp_btf", "raw_tp"; "fentry", "kprobe" */
-	const char *prog_btf, *prog_plain;
-	bool consumers;		/* tells consumers apart (ifl_info.consumers) */
-};
-
-extern const struct ifl_source ifl_source_tracepoints;
-extern const struct ifl_source ifl_source_fallback;
-
 /* The fallback source's hooks, found in BTF (fallback_btf.c). */
 struct ifl_fb_target {
 	char func[64];
@@ -56,6 +29,71 @@ struct ifl_fb_targets {
 	bool have_queued;	/* struct iommu_iotlb_gather has "queued" */
 	unsigned int fq_found;	/* bit i: ifl_fb_fq_name(i) is a real function */
 };
+
+/* the fallback: 5 kinds x IFL_FB_SLOTS x entry and exit, and 2 tracepoints */
+#define IFL_MAX_LINKS 64
+
+/* A one-line message (no trailing newline) beside a -IFL_ERR_* code. */
+struct ifl_err {
+	char msg[256];
+};
+/* Set e's message, return -code. */
+int ifl_err(struct ifl_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define ifl_fail(c, ...) ifl_err(&(c)->err, __VA_ARGS__)
+
+/*
+ * An event source: the programs that feed the maps, and what they can
+ * measure.  The collector tries the sources in order of preference (the
+ * tracepoint source first, then the fallback) and takes the first whose
+ * probe() succeeds.  A source sees the collector only through what it is
+ * given (struct ifl_source_args, read-only) and answers through what it
+ * fills (struct ifl_probe, struct ifl_links) and its return value, 0 or
+ * -IFL_ERR_* with the reason in *err.
+ */
+
+/* What a source is given. */
+struct ifl_source_args {
+	const struct ifl_opts *opts;
+	const struct btf *btf;		/* the running kernel's; NULL without env checks */
+	/* prepare, attach and event_prog: */
+	struct iommu_flush_bpf *skel;	/* the opened (prepare) or loaded object */
+	enum ifl_prog_mode mode;	/* TP_BTF or RAW_TP, resolved */
+	const struct ifl_fb_targets *fb; /* what the fallback's probe found */
+};
+
+/* What a source's probe found on this kernel (zeroed before it runs). */
+struct ifl_probe {
+	enum ifl_prog_mode mode;	/* the program kind that attaches here, or AUTO */
+	bool got_far;			/* it found what it hooks: its reason is the one to show */
+	struct ifl_fb_targets fb;	/* the fallback's hooks */
+};
+
+/* The links attach made; the collector destroys them. */
+struct ifl_links {
+	struct bpf_link *l[IFL_MAX_LINKS];
+	int n;
+};
+
+struct ifl_source {
+	const char *name;
+	const char *desc;
+	/* Can this source work on the running kernel? */
+	int (*probe)(const struct ifl_source_args *a, struct ifl_probe *found, struct ifl_err *err);
+	/* Before load: autoload only the programs this source uses, set their targets. */
+	int (*prepare)(const struct ifl_source_args *a, struct ifl_err *err);
+	int (*attach)(const struct ifl_source_args *a, struct ifl_links *out, struct ifl_err *err);
+	/* The BPF program that handles an event (tests drive it), or NULL. */
+	struct bpf_program *(*event_prog)(const struct ifl_source_args *a, enum ifl_event ev);
+	uint64_t avail_counts;
+	uint32_t avail_hists;
+	/* What IFL_PROG_TP_BTF and IFL_PROG_RAW_TP load: "tp_btf", "raw_tp"; "fentry", "kprobe" */
+	const char *prog_btf, *prog_plain;
+	bool consumers;		/* tells consumers apart (ifl_info.consumers) */
+};
+
+extern const struct ifl_source ifl_source_tracepoints;
+extern const struct ifl_source ifl_source_fallback;
 
 /* Fill *out from vmlinux's BTF and the module BTFs in btf_dir (NULL: none);
  * -ENOENT if no callback at all was found. */
@@ -85,31 +123,24 @@ struct ifl_groups {
 	size_t n;
 };
 
-/* the fallback: 5 kinds x IFL_FB_SLOTS x entry and exit, and 2 tracepoints */
-#define IFL_MAX_LINKS 64
-
 struct ifl_collector {
 	struct ifl_opts opts;
 	struct iommu_flush_bpf *skel;
 	const struct ifl_source *src;
 	struct btf *btf;		/* the running kernel's, for probes */
 	enum ifl_prog_mode mode;	/* resolved: TP_BTF or RAW_TP */
-	enum ifl_prog_mode probed_mode;	/* a source's probe found what works, or AUTO */
-	bool probe_got_far;		/* the failing probe's reason is the one to show */
-	struct ifl_fb_targets fb;	/* the fallback source's hooks */
-	struct bpf_link *links[IFL_MAX_LINKS];
-	int nlinks;
+	struct ifl_probe found;		/* what the source's probe found */
+	struct ifl_links links;
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 */
 	struct ifl_info info;
 	struct ifl_names names;
 	struct ifl_groups groups;
 	uint64_t group_walk_failures;	/* ifl_groups_refresh(): drops[IFL_DROP_GROUP_WALKS] */
-	char err[256];
+	struct ifl_err err;
 };
 
-/* Set c's message, return -code. */
-int ifl_fail(struct ifl_collector *c, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The program of an event in the loaded object, for the tests' hooks; NULL if none. */
+struct bpf_program *ifl_event_prog(const struct ifl_collector *c, enum ifl_event ev);
 
 /* names.c */
 void ifl_names_init(struct ifl_names *n, const char *kallsyms);
@@ -144,8 +175,5 @@ void ifl_groups_free(struct ifl_groups *g);
 /* The device(s) of a domain: its group's, else the one dma_fq_queue named. */
 void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
 		     const struct ifl_domain_info *di, char *buf, size_t len);
-
-/* snapshot.c */
-int ifl_stats_create_overflow(struct ifl_collector *c);
 
 #endif

@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The collector library: the only interface tools use to measure IOMMU
- * flushing.  It loads and attaches the BPF programs of an event source,
- * reads and merges their per-CPU maps and hands out snapshots whose rows
- * carry names, never kernel addresses: domains are numbered per run,
- * callers resolved to functions, drivers and consumers named.
+ * The data model every layer shares: named rows of counts and log2
+ * histograms, snapshots of them, their difference and their grouping, and
+ * the names of the figures.  Plain C: no libbpf, no BPF object; the
+ * collector fills snapshots (collector.h), dumps save and read them
+ * (report/), the live view presents them (top/).
  *
- * Every function that can fail returns 0 or -IFL_ERR_*, and leaves a
- * one-line message (no trailing newline) in the buffer given to ifl_open()
- * or in ifl_errmsg().
+ * Functions that can fail return 0 or -IFL_ERR_*.
  */
-#ifndef IFL_COLLECTOR_H
-#define IFL_COLLECTOR_H
+#ifndef IFL_SNAPSHOT_H
+#define IFL_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "iommu_flush.h"
+#include "hist.h"
 
 enum ifl_status {
 	IFL_OK = 0,
@@ -30,28 +29,7 @@ enum ifl_status {
 	IFL_ERR_INVAL,		/* bad argument */
 };
 
-/* Which program of each tp_btf/raw_tp pair to load. */
-enum ifl_prog_mode {
-	IFL_PROG_AUTO,		/* tp_btf where BTF has the event, else raw_tp */
-	IFL_PROG_TP_BTF,
-	IFL_PROG_RAW_TP,
-};
-
-struct ifl_opts {
-	enum ifl_prog_mode mode;
-	const char *source;	/* NULL or "auto": the best one that works here */
-	unsigned int max_keys;	/* (domain, caller) rows kept; 0: from a memory budget */
-	bool no_attach;		/* load only: tests and benchmarks */
-	bool skip_env_checks;	/* tests: no privilege, event or IOMMU checks */
-	bool verbose;		/* libbpf's messages on stderr */
-	/* Files read, for tests (NULL: the real ones) */
-	const char *kallsyms;	/* /proc/kallsyms */
-	const char *btf_path;	/* /sys/kernel/btf/vmlinux */
-	const char *iommu_class; /* /sys/class/iommu */
-};
-
-struct ifl_collector;
-
+/* What measured a snapshot: the collector's event source (ifl_info()). */
 struct ifl_info {
 	const char *source;	/* "tracepoints" */
 	const char *source_desc; /* one line, for headers */
@@ -62,14 +40,6 @@ struct ifl_info {
 	unsigned int max_keys;
 	int ncpus;		/* possible CPUs, the per-CPU map width */
 };
-
-int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out,
-	     char *err, size_t errlen);
-void ifl_close(struct ifl_collector *c);
-const char *ifl_errmsg(const struct ifl_collector *c);
-const struct ifl_info *ifl_info(const struct ifl_collector *c);
-
-/* ---- snapshots ---------------------------------------------------------- */
 
 #define IFL_NAME_LEN 64
 
@@ -94,8 +64,6 @@ struct ifl_snapshot {
 	struct ifl_row *rows;
 };
 
-/* Cumulative figures since ifl_open(). */
-int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out);
 /* now - before, row by row (rows are matched by domain and caller). */
 int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot *before,
 		       struct ifl_snapshot **out);
@@ -113,6 +81,14 @@ int ifl_snapshot_group(const struct ifl_snapshot *s, unsigned int by,
 		       struct ifl_snapshot **out);
 void ifl_snapshot_free(struct ifl_snapshot *s);
 
+/* For whoever builds snapshots: an empty one with room for nrows rows
+ * (NULL: out of memory); sort rows on the fields in "by" and merge equal
+ * neighbours in place, returning how many are left. */
+#define IFL_BY_ALL (IFL_BY_DRIVER | IFL_BY_TYPE | IFL_BY_CONSUMER | IFL_BY_DEVICE | \
+		    IFL_BY_DOMAIN | IFL_BY_CALLER)
+struct ifl_snapshot *ifl_snapshot_new(size_t nrows);
+size_t ifl_rows_merge(struct ifl_row *rows, size_t n, unsigned int by);
+
 const char *ifl_count_name(enum ifl_count c);	/* "map", "unmap_bytes", ... */
 const char *ifl_hist_name(enum ifl_hist h);	/* "unmaps_per_sync", ... */
 const char *ifl_drop_name(enum ifl_drop d);
@@ -120,27 +96,7 @@ const char *ifl_drop_name(enum ifl_drop d);
 bool ifl_count_available(const struct ifl_snapshot *s, enum ifl_count c);
 bool ifl_hist_available(const struct ifl_snapshot *s, enum ifl_hist h);
 
-/* ---- log2 histograms (hist.c) ------------------------------------------ */
-
-uint64_t ifl_hist_lo(unsigned int bucket);	/* smallest value of a bucket */
-uint64_t ifl_hist_hi(unsigned int bucket);	/* largest value (last: UINT64_MAX) */
-uint64_t ifl_hist_total(const uint64_t *h);
-void ifl_hist_merge(uint64_t *dst, const uint64_t *src);
-/* p in [0, 1]; interpolated inside the bucket; -1 when empty */
-double ifl_hist_percentile(const uint64_t *h, double p);
-/* from bucket midpoints; -1 when empty */
-double ifl_hist_mean(const uint64_t *h);
-
-/* ---- program statistics (kernel.bpf_stats) ----------------------------- */
-
-struct ifl_prog_stat {
-	char name[32];		/* "tp_sync", "raw_map", ... */
-	uint64_t run_cnt;
-	uint64_t run_time_ns;
-};
-/* Turn on run-time accounting of BPF programs while the collector is open. */
-int ifl_enable_prog_stats(struct ifl_collector *c);
-/* The loaded programs' statistics; returns how many were written. */
-int ifl_prog_stats(struct ifl_collector *c, struct ifl_prog_stat *out, size_t max);
+/* CLOCK_MONOTONIC in ns: the clock of time_ns and of the tools' frames. */
+uint64_t ifl_now_ns(void);
 
 #endif

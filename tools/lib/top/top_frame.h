@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "collector.h"
+#include "snapshot.h"
 
 /* The figures of a row, in column order. */
 enum ifl_fig {

@@ -2,33 +2,16 @@
 /* iommu-flushtop's frames as lines of text (top_text.h). */
 #define _DEFAULT_SOURCE	/* localtime_r */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "strbuf.h"
 #include "top_text.h"
 
 #define FIG_W 10	/* width of a figure column */
 #define DRIVER_W 13	/* "virtio-iommu" */
 #define NAME_W 18	/* consumer or device */
-
-/* Appends to buf at *off, never past len; stops quietly when full. */
-static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off = *off + (size_t)n < len ? *off + (size_t)n : len - 1;
-}
 
 void ifl_top_format_fig(enum ifl_fig f, double v, char *buf, size_t len)
 {
@@ -67,41 +50,40 @@ static const char *key_title(enum ifl_top_group g)
 void ifl_top_column_titles(enum ifl_top_group g, enum ifl_fig sort, char *buf, size_t len,
 			   size_t *sort_at, size_t *sort_len)
 {
-	size_t off = 0;
+	struct ifl_strbuf sb = ifl_sb(buf, len);
 
-	put(buf, len, &off, "%-*s", DRIVER_W, "DRIVER");
+	ifl_sb_put(&sb, "%-*s", DRIVER_W, "DRIVER");
 	if (g != IFL_TG_DRIVER)
-		put(buf, len, &off, " %-*s", NAME_W, key_title(g));
+		ifl_sb_put(&sb, " %-*s", NAME_W, key_title(g));
 	for (int f = 0; f < IFL_NR_FIGS; f++) {
 		const char *t = ifl_fig_desc(f)->title;
 
 		if ((enum ifl_fig)f == sort) {
 			/* the title itself, without the padding in front */
-			*sort_at = off + 1 + (FIG_W - strlen(t));
+			*sort_at = sb.off + 1 + (FIG_W - strlen(t));
 			*sort_len = strlen(t);
 		}
-		put(buf, len, &off, " %*s", FIG_W, t);
+		ifl_sb_put(&sb, " %*s", FIG_W, t);
 	}
 }
 
 void ifl_top_row_line(enum ifl_top_group g, const struct ifl_top_row *r, char *buf, size_t len)
 {
-	size_t off = 0;
+	struct ifl_strbuf sb = ifl_sb(buf, len);
 	char v[32];
 
-	put(buf, len, &off, "%-*s", DRIVER_W, r->row->driver);
+	ifl_sb_put(&sb, "%-*s", DRIVER_W, r->row->driver);
 	if (g != IFL_TG_DRIVER)
-		put(buf, len, &off, " %-*s", NAME_W,
+		ifl_sb_put(&sb, " %-*s", NAME_W,
 		    g == IFL_TG_DEVICE ? r->row->device : r->row->consumer);
 	for (int f = 0; f < IFL_NR_FIGS; f++) {
 		ifl_top_format_fig(f, r->fig[f], v, sizeof(v));
-		put(buf, len, &off, " %*s", FIG_W, v);
+		ifl_sb_put(&sb, " %*s", FIG_W, v);
 	}
 }
 
 /* "maps 12.0  unmaps 12.0 ..." of a frame's total */
-static void totals(const struct ifl_top_frame *f, bool per_second, char *buf, size_t len,
-		   size_t *off)
+static void totals(const struct ifl_top_frame *f, bool per_second, struct ifl_strbuf *sb)
 {
 	static const struct { enum ifl_fig fig; enum ifl_count count; const char *name; } t[] = {
 		{ IFL_F_MAPS, IFL_C_MAP, "maps" },
@@ -118,7 +100,7 @@ static void totals(const struct ifl_top_frame *f, bool per_second, char *buf, si
 			snprintf(v, sizeof(v), "-");
 		else
 			snprintf(v, sizeof(v), "%llu", (unsigned long long)f->total.count[t[i].count]);
-		put(buf, len, off, "%s%s %s", i ? "  " : "", t[i].name, v);
+		ifl_sb_put(sb, "%s%s %s", i ? "  " : "", t[i].name, v);
 	}
 }
 
@@ -128,11 +110,11 @@ static void totals(const struct ifl_top_frame *f, bool per_second, char *buf, si
  * fallback's callback exits without their entry, failed walks of the
  * IOMMU groups (docs/collector.md, "Drops").
  */
-static void unmeasured(const uint64_t *drops, char *buf, size_t len, size_t *off)
+static void unmeasured(const uint64_t *drops, struct ifl_strbuf *sb)
 {
 	if (!drops[IFL_DROP_FQ_LOCKED] && !drops[IFL_DROP_FB_UNPAIRED] && !drops[IFL_DROP_GROUP_WALKS])
 		return;
-	put(buf, len, off, "  unmeasured: locked-out flushes %llu, unpaired exits %llu, group walks %llu",
+	ifl_sb_put(sb, "  unmeasured: locked-out flushes %llu, unpaired exits %llu, group walks %llu",
 	    (unsigned long long)drops[IFL_DROP_FQ_LOCKED], (unsigned long long)drops[IFL_DROP_FB_UNPAIRED],
 	    (unsigned long long)drops[IFL_DROP_GROUP_WALKS]);
 }
@@ -140,10 +122,9 @@ static void unmeasured(const uint64_t *drops, char *buf, size_t len, size_t *off
 void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_state *st,
 			 int i, char *buf, size_t len)
 {
-	size_t off = 0;
+	struct ifl_strbuf sb = ifl_sb(buf, len);
 	char v[32], iommu[256];
 
-	buf[0] = '\0';
 	switch (i) {
 	case 0: {
 		time_t now = time(NULL);
@@ -152,7 +133,7 @@ void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_sta
 
 		if (localtime_r(&now, &tm))
 			strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-		put(buf, len, &off, "iommu-flushtop  %s  kernel %s %s  interval %g s (last %.3f s)  frame %lu%s",
+		ifl_sb_put(&sb, "iommu-flushtop  %s  kernel %s %s  interval %g s (last %.3f s)  frame %lu%s",
 		    clock, st->si->kernel, st->si->machine, st->interval, f->secs, st->frame,
 		    st->paused ? "  PAUSED" : "");
 		break;
@@ -161,46 +142,46 @@ void ifl_top_header_line(const struct ifl_top_frame *f, const struct ifl_top_sta
 		bool first = true;
 
 		ifl_sysinfo_iommu_line(st->si, iommu, sizeof(iommu));
-		put(buf, len, &off, "IOMMU: %s  events: %s, %s (%s)", iommu,
+		ifl_sb_put(&sb, "IOMMU: %s  events: %s, %s (%s)", iommu,
 		    st->info->source, st->info->source_desc, st->info->prog_type);
 		/* a source that sees less says what it misses: those columns read "-" */
 		for (int k = 0; k < IFL_NR_COUNTS; k++) {
 			if (ifl_count_available(f->grouped, k))
 				continue;
-			put(buf, len, &off, "%s%s", first ? "  not measured: " : ",", ifl_count_name(k));
+			ifl_sb_put(&sb, "%s%s", first ? "  not measured: " : ",", ifl_count_name(k));
 			first = false;
 		}
 		for (int h = 0; h < IFL_NR_HISTS; h++) {
 			if (ifl_hist_available(f->grouped, h))
 				continue;
-			put(buf, len, &off, "%s%s", first ? "  not measured: " : ",", ifl_hist_name(h));
+			ifl_sb_put(&sb, "%s%s", first ? "  not measured: " : ",", ifl_hist_name(h));
 			first = false;
 		}
 		break;
 	}
 	case 2:
-		put(buf, len, &off, "per second: ");
-		totals(f, true, buf, len, &off);
+		ifl_sb_put(&sb, "per second: ");
+		totals(f, true, &sb);
 		ifl_top_format_fig(IFL_F_UNMAPS_PER_SYNC, f->total_fig[IFL_F_UNMAPS_PER_SYNC], v, sizeof(v));
-		put(buf, len, &off, "  unmaps/sync %s  dropped keys %llu", v,
+		ifl_sb_put(&sb, "  unmaps/sync %s  dropped keys %llu", v,
 		    (unsigned long long)f->grouped->drops[IFL_DROP_KEYS]);
 		if (f->grouped->drops[IFL_DROP_DOMAINS] || f->grouped->drops[IFL_DROP_FQ_DOMAINS])
-			put(buf, len, &off, ", domains %llu, fq domains %llu",
+			ifl_sb_put(&sb, ", domains %llu, fq domains %llu",
 			    (unsigned long long)f->grouped->drops[IFL_DROP_DOMAINS],
 			    (unsigned long long)f->grouped->drops[IFL_DROP_FQ_DOMAINS]);
-		unmeasured(f->grouped->drops, buf, len, &off);
+		unmeasured(f->grouped->drops, &sb);
 		break;
 	case 3:
 		if (!st->since)
 			break;
-		put(buf, len, &off, "totals over %.1f s: ", st->since->secs);
-		totals(st->since, false, buf, len, &off);
-		put(buf, len, &off, "  dropped keys %llu",
+		ifl_sb_put(&sb, "totals over %.1f s: ", st->since->secs);
+		totals(st->since, false, &sb);
+		ifl_sb_put(&sb, "  dropped keys %llu",
 		    (unsigned long long)st->since->grouped->drops[IFL_DROP_KEYS]);
-		unmeasured(st->since->grouped->drops, buf, len, &off);
+		unmeasured(st->since->grouped->drops, &sb);
 		break;
 	case 4:
-		put(buf, len, &off, "group: %s  sort: %s%s%s", ifl_top_group_name(f->group),
+		ifl_sb_put(&sb, "group: %s  sort: %s%s%s", ifl_top_group_name(f->group),
 		    ifl_fig_desc(f->sort)->title, st->filter && *st->filter ? "  filter: " : "",
 		    st->filter ? st->filter : "");
 		break;

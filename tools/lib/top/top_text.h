@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "collector.h"
+#include "snapshot.h"
 #include "sysinfo.h"
 #include "top_frame.h"
 

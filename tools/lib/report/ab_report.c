@@ -8,6 +8,7 @@
 #include "ab_report.h"
 #include "hist_report.h"
 #include "hist_text.h"
+#include "strbuf.h"
 
 static const struct {
 	const char *name;
@@ -334,22 +335,22 @@ int ifl_ab_compare_figures(FILE *f, const double *a, size_t na, const double *b,
 		else
 			snprintf(splits, sizeof(splits), "rank test (Mann-Whitney, %d seeded random",
 				 IFL_AB_SAMPLES);
-		snprintf(line, sizeof(line),
-			 "Shown: a two-sided %s splits of the runs) gives p <= %s/k, Holm over the %u "
-			 "figures compared: two kernels that behave the same show a difference on "
-			 "any figure in at most %s of comparisons.",
-			 splits, pct, res->compared, pct);
+		struct ifl_strbuf sb = ifl_sb(line, sizeof(line));
+
+		ifl_sb_put(&sb, "Shown: a two-sided %s splits of the runs) gives p <= %s/k, Holm over "
+			   "the %u figures compared: two kernels that behave the same show a "
+			   "difference on any figure in at most %s of comparisons.",
+			   splits, pct, res->compared, pct);
 		if (!attainable) {
-			size_t len = strlen(line), m = 2;
+			size_t m = 2;
 
 			while (ifl_ab_rank_p_min(m, m) > alpha / (double)res->compared)
 				m++;
 			need = (unsigned int)m;
 			snprintf(pmin, sizeof(pmin), "%.2g", res->p_min);
-			snprintf(line + len, sizeof(line) - len,
-				 "  With %zu and %zu runs p is at least %s, above %s/%u: no "
-				 "difference can be shown (%u runs a side can).",
-				 na, nb, pmin, pct, res->compared, need);
+			ifl_sb_put(&sb, "  With %zu and %zu runs p is at least %s, above %s/%u: no "
+				   "difference can be shown (%u runs a side can).",
+				   na, nb, pmin, pct, res->compared, need);
 		}
 		ifl_text_wrap(f, "", line, 0);
 	}

@@ -16,7 +16,7 @@
 
 int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev)
 {
-	struct bpf_program *p = c->src->event_prog ? c->src->event_prog(c, ev) : NULL;
+	struct bpf_program *p = ifl_event_prog(c, ev);
 
 	if (!p)
 		return ifl_fail(c, IFL_ERR_INVAL, "no program for event %d", (int)ev);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector.h"
+#include "snapshot.h"
 
 #define IFL_DUMP_FORMAT "iommu-flushhist"
 #define IFL_DUMP_VERSION 1

@@ -23,6 +23,8 @@ struct ifl_report_opts {
 #define IFL_REPORT_GROUPS (IFL_BY_DRIVER | IFL_BY_TYPE | IFL_BY_CONSUMER | IFL_BY_DEVICE | \
 			   IFL_BY_CALLER)
 #define IFL_REPORT_ALL_METRICS ((1u << IFL_NR_HISTS) - 1)
+/* A report's groups unless -g says otherwise (a comparison's: consumer). */
+#define IFL_REPORT_DEFAULT_GROUPS (IFL_BY_DRIVER | IFL_BY_CONSUMER)
 
 /* "driver,consumer", "none"; 0 or -1 (unknown field). */
 int ifl_report_parse_group(const char *s, unsigned int *by);
@@ -40,6 +42,13 @@ void ifl_report_row_stats(const struct ifl_snapshot *s, const struct ifl_row *r,
 /* Header (kernel, IOMMU, mode, workload, duration, totals), then per group. */
 int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,
 		     char *err, size_t errlen);
+
+/*
+ * iommu-flushhist -i: a saved recording read, its report printed, and with
+ * copy (-o) saved again; 0, or nonzero with one line in err.
+ */
+int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
+		    const char *copy, char *err, size_t errlen);
 
 /*
  * A and B side by side, per group and metric: count, p50, p90, p99, mean,

@@ -4,7 +4,8 @@
  * bucketing itself (ifl_bucket) is in include/iommu_flush.h, shared with
  * the BPF programs.
  */
-#include "collector.h"
+#include "hist.h"
+#include "iommu_flush.h"
 
 uint64_t ifl_hist_lo(unsigned int b)
 {

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "strbuf.h"
 #include "iommu_flush.skel.h"
 
 void ifl_groups_free(struct ifl_groups *g)
@@ -75,21 +76,15 @@ void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
 	snprintf(buf, len, "-");
 	for (size_t i = 0; i < g->n && domain; i++) {
 		const struct ifl_group_rec *r = &g->recs[i];
-		size_t used = 0;
+		struct ifl_strbuf sb;
 
 		if (r->domain != domain || !r->ndev)
 			continue;
-		buf[0] = '\0';
-		for (__u32 d = 0; d < r->ndev && d < IFL_GROUP_DEVS; d++) {
-			int w = snprintf(buf + used, len - used, "%s%.*s", d ? "," : "",
-					 IFL_DEV_NAME_LEN, r->dev[d]);
-
-			if (w < 0 || (size_t)w >= len - used)
-				return;
-			used += (size_t)w;
-		}
+		sb = ifl_sb(buf, len);
+		for (__u32 d = 0; d < r->ndev && d < IFL_GROUP_DEVS; d++)
+			ifl_sb_put(&sb, "%s%.*s", d ? "," : "", IFL_DEV_NAME_LEN, r->dev[d]);
 		if (r->ndev > IFL_GROUP_DEVS)
-			snprintf(buf + used, len - used, ",+%u", r->ndev - IFL_GROUP_DEVS);
+			ifl_sb_put(&sb, ",+%u", r->ndev - IFL_GROUP_DEVS);
 		return;
 	}
 	if (di && di->dev[0])

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "sysinfo.h"
 
 static int read_line(const char *path, char *buf, size_t len)
@@ -138,29 +139,21 @@ const char *ifl_type_mode(const char *type)
 
 void ifl_sysinfo_iommu_line(const struct ifl_sysinfo *si, char *buf, size_t len)
 {
-	size_t off = 0;
-	int n;
+	struct ifl_strbuf sb = ifl_sb(buf, len);
 
-	buf[0] = '\0';
-#define PUT(...) do { \
-		n = snprintf(buf + off, len - off, __VA_ARGS__); \
-		if (n < 0 || (size_t)n >= len - off) \
-			return; \
-		off += (size_t)n; \
-	} while (0)
 	if (!si->ndrivers) {
-		PUT("no IOMMU");
+		ifl_sb_put(&sb, "no IOMMU");
 		return;
 	}
 	for (unsigned int i = 0; i < si->ndrivers; i++)
-		PUT("%s%s", i ? "," : "", si->drivers[i]);
+		ifl_sb_put(&sb, "%s%s", i ? "," : "", si->drivers[i]);
 	for (unsigned int i = 0; i < si->ntypes; i++) {
 		const char *m = ifl_type_mode(si->types[i].type);
 
 		if (strcmp(m, si->types[i].type))
-			PUT("%s %s (%s) x%u", i ? "," : ";", si->types[i].type, m, si->types[i].groups);
+			ifl_sb_put(&sb, "%s %s (%s) x%u", i ? "," : ";", si->types[i].type, m,
+				   si->types[i].groups);
 		else
-			PUT("%s %s x%u", i ? "," : ";", si->types[i].type, si->types[i].groups);
+			ifl_sb_put(&sb, "%s %s x%u", i ? "," : ";", si->types[i].type, si->types[i].groups);
 	}
-#undef PUT
 }

@@ -27,19 +27,38 @@ static const struct ifl_source *const sources[] = {
 	&ifl_source_fallback,
 };
 
-int ifl_fail(struct ifl_collector *c, int code, const char *fmt, ...)
+int ifl_err(struct ifl_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -code;
 }
 
 const char *ifl_errmsg(const struct ifl_collector *c)
 {
-	return c->err;
+	return c->err.msg;
+}
+
+/* What the sources see of the collector. */
+static struct ifl_source_args source_args(const struct ifl_collector *c)
+{
+	return (struct ifl_source_args){
+		.opts = &c->opts,
+		.btf = c->btf,
+		.skel = c->skel,
+		.mode = c->mode,
+		.fb = &c->found.fb,
+	};
+}
+
+struct bpf_program *ifl_event_prog(const struct ifl_collector *c, enum ifl_event ev)
+{
+	struct ifl_source_args a = source_args(c);
+
+	return c->src && c->src->event_prog ? c->src->event_prog(&a, ev) : NULL;
 }
 
 const struct ifl_info *ifl_info(const struct ifl_collector *c)
@@ -129,7 +148,8 @@ static int check_iommu(struct ifl_collector *c)
 static int pick_source(struct ifl_collector *c)
 {
 	const char *want = c->opts.source;
-	char first_err[sizeof(c->err)] = "";
+	struct ifl_source_args a = source_args(c);
+	struct ifl_err first_err = { "" };
 	int first_ret = 0;
 
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
@@ -137,7 +157,8 @@ static int pick_source(struct ifl_collector *c)
 
 		if (want && strcmp(want, "auto") && strcmp(want, sources[i]->name))
 			continue;
-		ret = sources[i]->probe(c);
+		memset(&c->found, 0, sizeof(c->found));
+		ret = sources[i]->probe(&a, &c->found, &c->err);
 		if (!ret) {
 			c->src = sources[i];
 			return 0;
@@ -148,17 +169,17 @@ static int pick_source(struct ifl_collector *c)
 		 * on a kernel with the drivers' callbacks but no fentry nor
 		 * kprobes, or with neither: the tracepoint source's reason).
 		 */
-		if (!first_ret || c->probe_got_far) {
+		if (!first_ret || c->found.got_far) {
 			first_ret = ret;
-			memcpy(first_err, c->err, sizeof(first_err));
-			if (c->probe_got_far)
+			first_err = c->err;
+			if (c->found.got_far)
 				break;
 		}
 	}
 	if (!first_ret)
 		return ifl_fail(c, IFL_ERR_INVAL, "unknown event source \"%s\"", want);
 	/* the preferred source's reason is the one that tells what to do */
-	memcpy(c->err, first_err, sizeof(c->err));
+	c->err = first_err;
 	return first_ret;
 }
 
@@ -175,16 +196,33 @@ static unsigned int default_max_keys(int ncpus)
 	return (unsigned int)n;
 }
 
+/* The row that takes the events of keys that do not fit, made before attach. */
+static int create_overflow_row(struct ifl_collector *c)
+{
+	struct ifl_key key = { .domain = 0, .caller = IFL_OVERFLOW_CALLER };
+	void *zero = calloc((size_t)c->info.ncpus, sizeof(struct ifl_stats));
+	int err;
+
+	if (!zero)
+		return ifl_fail(c, IFL_ERR_SYS, "out of memory");
+	err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.stats), &key, zero, BPF_NOEXIST);
+	free(zero);
+	if (err)
+		return ifl_fail(c, IFL_ERR_BPF, "cannot create the overflow row: %s", strerror(errno));
+	return 0;
+}
+
 static void unload(struct ifl_collector *c)
 {
-	while (c->nlinks > 0)
-		bpf_link__destroy(c->links[--c->nlinks]);
+	while (c->links.n > 0)
+		bpf_link__destroy(c->links.l[--c->links.n]);
 	iommu_flush_bpf__destroy(c->skel);
 	c->skel = NULL;
 }
 
 static int load(struct ifl_collector *c)
 {
+	struct ifl_source_args a;
 	struct bpf_program *p;
 	int err;
 
@@ -196,7 +234,8 @@ static int load(struct ifl_collector *c)
 	bpf_object__for_each_program(p, c->skel->obj)
 		bpf_program__set_autoload(p, false);
 	bpf_program__set_autoload(c->skel->progs.walk_groups, true);
-	err = c->src->prepare(c);
+	a = source_args(c);
+	err = c->src->prepare(&a, &c->err);
 	if (err)
 		return err;
 	libbpf_first_warn[0] = '\0';
@@ -205,11 +244,11 @@ static int load(struct ifl_collector *c)
 		return ifl_fail(c, IFL_ERR_BPF, "cannot load the %s programs: %s",
 				c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain,
 				libbpf_first_warn[0] ? libbpf_first_warn : strerror(-err));
-	err = ifl_stats_create_overflow(c);
+	err = create_overflow_row(c);
 	if (err)
 		return err;
 	if (!c->opts.no_attach)
-		return c->src->attach(c);
+		return c->src->attach(&a, &c->links, &c->err);
 	return 0;
 }
 
@@ -258,7 +297,7 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 	/* tp_btf needs the typedefs the source probe found in BTF */
 	c->mode = c->opts.mode;
 	if (c->mode == IFL_PROG_AUTO)
-		c->mode = c->probed_mode;
+		c->mode = c->found.mode;
 	if (c->mode == IFL_PROG_AUTO)
 		c->mode = c->btf ? IFL_PROG_TP_BTF : IFL_PROG_RAW_TP;
 	ret = load(c);
@@ -274,7 +313,7 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 	*out = c;
 	return 0;
 fail:
-	snprintf(errbuf, errlen, "%s", c->err);
+	snprintf(errbuf, errlen, "%s", c->err.msg);
 	ifl_close(c);
 	return ret;
 }
