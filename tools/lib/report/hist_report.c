@@ -294,6 +294,19 @@ int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
 	return ret;
 }
 
+/* A line of three drops, under its label, when any of them is not 0. */
+static void drops_line(FILE *f, const struct ifl_snapshot *s, const char *label, const char *fmt,
+		       const enum ifl_drop id[3])
+{
+	char buf[256];
+
+	if (!s->drops[id[0]] && !s->drops[id[1]] && !s->drops[id[2]])
+		return;
+	snprintf(buf, sizeof(buf), fmt, (unsigned long long)s->drops[id[0]],
+		 (unsigned long long)s->drops[id[1]], (unsigned long long)s->drops[id[2]]);
+	ifl_text_wrap(f, label, buf, (int)strlen(label));
+}
+
 int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_opts *o,
 		     char *err, size_t errlen)
 {
@@ -321,22 +334,12 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 	} else {
 		ifl_text_wrap(f, "totals:   ", "no IOMMU events", 10);
 	}
-	snprintf(buf, sizeof(buf), "%llu events of keys, %llu domains, %llu queued IOVAs "
-		 "(rows are exact only without drops)",
-		 (unsigned long long)d->snap->drops[IFL_DROP_KEYS],
-		 (unsigned long long)d->snap->drops[IFL_DROP_DOMAINS],
-		 (unsigned long long)d->snap->drops[IFL_DROP_FQ_DOMAINS]);
-	if (d->snap->drops[IFL_DROP_KEYS] || d->snap->drops[IFL_DROP_DOMAINS] ||
-	    d->snap->drops[IFL_DROP_FQ_DOMAINS])
-		ifl_text_wrap(f, "dropped:  ", buf, 10);
-	snprintf(buf, sizeof(buf), "%llu locked-out flushes, %llu unpaired callback exits, "
-		 "%llu failed walks of the IOMMU groups",
-		 (unsigned long long)d->snap->drops[IFL_DROP_FQ_LOCKED],
-		 (unsigned long long)d->snap->drops[IFL_DROP_FB_UNPAIRED],
-		 (unsigned long long)d->snap->drops[IFL_DROP_GROUP_WALKS]);
-	if (d->snap->drops[IFL_DROP_FQ_LOCKED] || d->snap->drops[IFL_DROP_FB_UNPAIRED] ||
-	    d->snap->drops[IFL_DROP_GROUP_WALKS])
-		ifl_text_wrap(f, "unmeasured: ", buf, 12);
+	drops_line(f, d->snap, "dropped:  ", "%llu events of keys, %llu domains, %llu queued IOVAs "
+		   "(rows are exact only without drops)",
+		   (const enum ifl_drop[3]){ IFL_DROP_KEYS, IFL_DROP_DOMAINS, IFL_DROP_FQ_DOMAINS });
+	drops_line(f, d->snap, "unmeasured: ", "%llu locked-out flushes, %llu unpaired callback exits, "
+		   "%llu failed walks of the IOMMU groups",
+		   (const enum ifl_drop[3]){ IFL_DROP_FQ_LOCKED, IFL_DROP_FB_UNPAIRED, IFL_DROP_GROUP_WALKS });
 	fprintf(f, "%s", estimates_note);
 
 	for (size_t i = 0; i < g->nrows; i++) {
