@@ -36,4 +36,14 @@ IOMMU_FLUSHTOP_BOOT_LIMIT=1 "$TOP/scripts/vm-run" --base "$BASE" --iommu none --
 check "a boot stuck before init is retried once, said in one line ($(grep -c 'did not reach its init' "$TMP/err")), the command run once ($(grep -c . "$res/runs" 2>/dev/null)), its status 3 ($rc) and output kept" \
 	bash -c '[ "$(grep -c "did not reach its init within 1 s" "$1")" = 1 ] && [ "$(grep -c . "$2/runs")" = 1 ] && [ "$3" = 3 ] && [ "$(cat "$4")" = once ]' \
 	_ "$TMP/err" "$res" "$rc" "$TMP/out"
+# A guest that stops before its init (a panic while the kernel boots) is
+# booted once more, and only once: here both boots panic ("Requested init
+# failed"), so vm-run says so once, then fails with 125; the command never ran.
+rc=0
+rm -f "$res/runs"
+"$TOP/scripts/vm-run" --base "$BASE" --iommu none --results "$res" --append "rdinit=/nonexistent init=/nonexistent" -- \
+	bash -c 'echo run >>"$VM_RESULTS/runs"' >"$TMP/out" 2>"$TMP/err" || rc=$?
+check "a guest that stops before its init is booted once more, said in one line ($(grep -c 'stopped before its init' "$TMP/err")); a second such stop ends with 125 ($rc), the command never run ($(grep -c . "$res/runs" 2>/dev/null || echo 0))" \
+	bash -c '[ "$(grep -c "stopped before its init" "$1")" = 1 ] && [ "$2" = 125 ] && [ ! -s "$3/runs" ] && grep -q "stopped without the command" "$1"' \
+	_ "$TMP/err" "$rc" "$res"
 done_testing
