@@ -38,12 +38,34 @@ endif
 # the same way and linked without libbpf, so a stray dependency fails
 # their build.
 
-OUTPUT := .output
 CC ?= cc
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# Cross builds, for the arm64 test guest (scripts/build-guest-tools --arch
+# arm64): `make ARCH=arm64 SYSROOT=DIR build`, DIR a Debian arm64 root with
+# the -dev packages (scripts/guest-root).  Debian's cross gcc, that root's
+# headers and libraries through --sysroot and pkg-config, the BPF object
+# built for the target (__TARGET_ARCH_arm64: its pt_regs), and everything
+# under .output/arm64/.  Only the plain build: no sanitizers.
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+else
+$(error ARCH=$(ARCH): only arm64 is cross-built (host: $(HOST_ARCH)))
+endif
+ifeq ($(wildcard $(SYSROOT)/usr/include/bpf/libbpf.h),)
+$(error ARCH=$(ARCH) needs SYSROOT=<a Debian $(ARCH) root with libbpf-dev>: scripts/guest-root $(ARCH))
+endif
+override CC := $(CROSS_COMPILE)gcc --sysroot=$(SYSROOT)
+export PKG_CONFIG_SYSROOT_DIR := $(SYSROOT)
+export PKG_CONFIG_LIBDIR := $(SYSROOT)/usr/lib/$(shell $(CROSS_COMPILE)gcc -dumpmachine)/pkgconfig:$(SYSROOT)/usr/share/pkgconfig
+OUTPUT := .output/$(ARCH)
+else
+OUTPUT := .output
+endif
 # asm/types.h for the BPF target lives in the multiarch include directory
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
@@ -58,7 +80,7 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -l
 CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 # BPF_PROG() passes every tracepoint argument, used or not: -Wno-unused-parameter
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
-	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+	-Iinclude -Ibpf -I$(SYSROOT)/usr/include/$(MULTIARCH)
 
 # the tracepoint source's programs (and the shared maps), the fallback's
 BPF_SRCS := bpf/iommu_flush.bpf.c bpf/iommu_fallback.bpf.c
@@ -117,7 +139,7 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build sanitize deps kernels check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
+.PHONY: all build sanitize deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
 # A plain `make` builds; installing packages is `make deps` (or the targets
 # below that run in a VM, which call it first).
@@ -128,6 +150,7 @@ help:
 	@echo "make deps        install the missing Debian packages the build and the tests need (sudo apt-get)"
 	@echo "make demo        install what is missing, build the test kernel, boot it, run iommu-flushtop over a mixed workload"
 	@echo "make demo-live   the same with iommu-flushtop's full-screen view on this terminal (q quits)"
+	@echo "make demo-arm64  make demo on arm64: QEMU's virt machine with an SMMUv3, strict (DEMO_LAZY=1: lazy)"
 	@echo "make check       install what is missing, run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
 	@echo "make sanitize    the libraries, tools and test programs under ASan/UBSan (.output/san/)"
@@ -250,9 +273,11 @@ deps:
 
 # Each base's kernel and the static programs that run in its VM.  Cached by a
 # hash of their inputs: a second run is a cache hit.
+# arm64: the primary base only (tests/vm/arm64.t, docs/harness.md).
 kernels: deps
 	$(Q)for b in $(BASES); do scripts/build-kernel $$b >/dev/null && \
 		scripts/build-guest-tools $$b >/dev/null || exit 1; done
+	$(Q)$(if $(filter v7.2,$(BASES)),scripts/build-guest-tools v7.2 --arch arm64 >/dev/null)
 
 # The host tests run the programs of build and sanitize; the VM tests run
 # the plain ones in the guest.
@@ -291,6 +316,11 @@ ab: deps build
 demo: deps
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/demo
+
+# The same on arm64: QEMU's virt machine, SMMUv3, strict (DEMO_LAZY=1: lazy).
+demo-arm64: deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)DEMO_ARCH=arm64 scripts/demo
 
 # The full-screen view on this terminal, through the VM's console.
 demo-live: deps

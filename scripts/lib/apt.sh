@@ -32,10 +32,15 @@ host_debian_mirror() {
 	echo "${uri%/}"
 }
 
-# papt CMD ARGS...: apt-get / apt-cache with the private configuration.
+# papt CMD ARGS...: apt-get / apt-cache with the private configuration, for
+# the architectures apt_private_setup was asked for (the host's, and arm64
+# once the arm64 guest's stock kernel is fetched).
 papt() {
 	local tool=$1; shift
-	"$tool" -o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+	local arches
+	arches=$(cat "$APT_DIR/arches" 2>/dev/null || dpkg --print-architecture)
+	"$tool" -o APT::Architectures="$arches" \
+		-o Dir::Etc::SourceList="$APT_DIR/sources.list" \
 		-o Dir::Etc::SourceParts="$APT_DIR/sources.list.d" \
 		-o Dir::Etc::Preferences="$APT_DIR/preferences" \
 		-o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d" \
@@ -49,10 +54,17 @@ papt() {
 		"$@"
 }
 
-# apt_private_setup: write the sources and refresh the lists when they are
-# older than a day (or absent).  SUITES from the caller's bases.
+# apt_private_setup [ARCH...]: write the sources and refresh the lists when
+# they are older than a day (or absent), or when an architecture asked for
+# has no lists yet (the host's is always there).
 apt_private_setup() {
 	local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	local have want_arches a refresh=${APT_REFRESH:-0}
+	have=$(cat "$APT_DIR/arches" 2>/dev/null || dpkg --print-architecture)
+	want_arches=$have
+	for a in "$@"; do
+		case ",$want_arches," in *",$a,"*) ;; *) want_arches+=",$a"; refresh=1 ;; esac
+	done
 	mirror=$(host_debian_mirror)
 	mkdir -p "$APT_DIR"/{sources.list.d,preferences.d,state/lists/partial,cache/archives/partial}
 	: >"$APT_DIR/preferences"
@@ -65,9 +77,10 @@ deb [signed-by=$keyring] $mirror sid main"
 		rm -f "$APT_DIR/state/lists/"*Packages* "$APT_DIR/state/lists/"*Release*
 	fi
 	local stamp="$APT_DIR/state/updated"
-	if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ] || [ "${APT_REFRESH:-0}" = 1 ]; then
+	echo "$want_arches" >"$APT_DIR/arches"
+	if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ] || [ "$refresh" = 1 ]; then
 		papt apt-get update -qq >"$APT_DIR/update.log" 2>&1 ||
-			{ tail -n 5 "$APT_DIR/update.log" >&2; die "apt-get update of the private configuration failed (log: $APT_DIR/update.log)"; }
+			{ echo "$have" >"$APT_DIR/arches"; tail -n 5 "$APT_DIR/update.log" >&2; die "apt-get update of the private configuration failed (log: $APT_DIR/update.log)"; }
 		touch "$stamp"
 	fi
 }

@@ -4,6 +4,10 @@
 # function named, and iommu:map/iommu:unmap, each with a hist trigger whose
 # total of hits is the count; the flush queue's timer is given time to run
 # before the window closes.  Prints ft_<FUNC>=N, ft_map=N, ft_unmap=N.
+# A name two functions share (Debian's arm64 kernel builds arm-smmu and
+# arm-smmu-v3 in, and both have arm_smmu_iotlb_sync) gets a probe at each
+# address, their hits summed (ft_instances_<FUNC> says how many): a driver
+# with no device runs none of its callbacks.
 # usage: count-callbacks.sh FUNC[,FUNC...] -- CMD...
 set -eu
 T=/sys/kernel/tracing
@@ -12,9 +16,21 @@ funcs=$1; shift
 echo 0 >$T/tracing_on
 : >$T/kprobe_events
 evs=()
+declare -A inst=()
 for f in ${funcs//,/ }; do
-	echo "p:iflcount/$f $f" >>$T/kprobe_events
-	evs+=("iflcount/$f")
+	addrs=$(awk -v f="$f" '$3 == f && ($2 == "t" || $2 == "T") { print $1 }' /proc/kallsyms)
+	if [ "$(echo "$addrs" | grep -c .)" -le 1 ]; then
+		echo "p:iflcount/$f $f" >>$T/kprobe_events
+		evs+=("iflcount/$f") inst[$f]=1
+		continue
+	fi
+	i=0
+	for a in $addrs; do
+		echo "p:iflcount/${f}__$i 0x$a" >>$T/kprobe_events
+		evs+=("iflcount/${f}__$i")
+		i=$((i + 1))
+	done
+	inst[$f]=$i
 done
 evs+=(iommu/map iommu/unmap)
 for e in "${evs[@]}"; do
@@ -28,12 +44,18 @@ echo 1 >$T/tracing_on
 # seen under TCG (25 ms)
 sleep 0.5
 for e in "${evs[@]}"; do echo 0 >$T/events/$e/enable; done
+declare -A hits=() drops=()
 for e in "${evs[@]}"; do
-	hits=$(sed -n 's/^ *Hits: *//p' $T/events/$e/hist)
-	drop=$(sed -n 's/^ *Dropped: *//p' $T/events/$e/hist)
-	echo "ft_${e#*/}=${hits:-0}"
-	echo "ft_dropped_${e#*/}=${drop:-0}"
+	n=${e#*/} n=${n%__*}
+	h=$(sed -n 's/^ *Hits: *//p' $T/events/$e/hist)
+	d=$(sed -n 's/^ *Dropped: *//p' $T/events/$e/hist)
+	hits[$n]=$(( ${hits[$n]:-0} + ${h:-0} )) drops[$n]=$(( ${drops[$n]:-0} + ${d:-0} ))
 done
+for n in "${!hits[@]}"; do
+	echo "ft_$n=${hits[$n]}"
+	echo "ft_dropped_$n=${drops[$n]}"
+done
+for f in "${!inst[@]}"; do echo "ft_instances_$f=${inst[$f]}"; done
 for e in "${evs[@]}"; do echo '!hist:keys=common_pid' >$T/events/$e/trigger; done
 : >$T/kprobe_events
 echo "kernel=$(uname -r)"

@@ -3,9 +3,15 @@
 # while CMD runs, waits for the flush queue's timer to flush what is queued,
 # and leaves the trace in $VM_RESULTS/trace.txt.  Exits 3 when an event is
 # missing (a kernel without the series).
+# usage: trace-iommu.sh [--kprobes FUNC[,FUNC...]] CMD...
+# --kprobes: a kprobe event on each function, in the same trace (the
+# driver's own invalidation functions: trace-facts.awk counts them as
+# n_FUNC, on the events' timeline).
 set -eu
 T=/sys/kernel/tracing
 EVENTS="map unmap iotlb_gather_add iotlb_sync flush_iotlb_all sync_map dma_fq_queue dma_fq_flush"
+kprobes=
+if [ "${1:-}" = --kprobes ]; then kprobes=${2//,/ }; shift 2; fi
 echo 0 >$T/tracing_on
 echo 32768 >$T/buffer_size_kb
 echo >$T/trace
@@ -13,6 +19,13 @@ for e in $EVENTS; do
 	[ -e $T/events/iommu/$e/enable ] || { echo "trace-iommu: no event iommu:$e on this kernel" >&2; exit 3; }
 	echo 1 >$T/events/iommu/$e/enable
 done
+if [ -n "$kprobes" ]; then
+	: >$T/kprobe_events
+	for f in $kprobes; do
+		echo "p:ifltrace/$f $f" >>$T/kprobe_events || { echo "trace-iommu: cannot probe $f (inlined, or not on this kernel)" >&2; exit 3; }
+	done
+	echo 1 >$T/events/ifltrace/enable
+fi
 # The flush queue's own timer (dma-iommu's fq_flush_timeout): when it was
 # armed and when it fired, so that the stale windows can be held against
 # what the timer itself took in this guest (trace-facts.awk, fq_timer_*),
@@ -55,5 +68,10 @@ for e in timer_start timer_expire_entry; do
 	[ -e $T/events/timer/$e/enable ] && echo 0 >$T/events/timer/$e/enable && echo 0 >$T/events/timer/$e/filter
 done
 cp $T/trace "$VM_RESULTS/trace.txt"
+# Only now: removing a kprobe event resets the ring buffer.
+if [ -n "$kprobes" ]; then
+	echo 0 >$T/events/ifltrace/enable
+	: >$T/kprobe_events
+fi
 echo "overrun=$(cat $T/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }')"
 echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"

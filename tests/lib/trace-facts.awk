@@ -27,7 +27,7 @@
 # firing whose arming predates the trace counts from the trace's start.
 
 function consumer(c) {
-	if (c ~ /\[iommu_gather_test\]/) return "testmod"
+	if (c ~ /\[iommu_(gather|walk)_test\]/) return "testmod"
 	if (c ~ /iommu_dma|dma_iommu/) return "dma"
 	if (c ~ /vfio/) return "vfio"
 	# iommufd's callers of the IOMMU API live in drivers/iommu/iommufd/

@@ -407,6 +407,66 @@ static void test_refusal(const char *vmlinux, const char *iommu)
 	      "callbacks in BTF, neither fentry nor kprobes: IFL_ERR_NO_EVENTS, one line naming both, \"%s\"", err);
 }
 
+/*
+ * Names two built-in drivers share (Debian's arm64 kernel: arm-smmu and
+ * arm-smmu-v3), from kallsyms: a target per address, probed there.
+ */
+static void test_kallsyms(void)
+{
+	char path[160];
+	struct ifl_fb_targets fb;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kallsyms", tmpdir);
+	f = fopen(path, "w");
+	if (!f) {
+		CHECK(0, "writing a kallsyms");
+		return;
+	}
+	fputs("ffff800080500100 t arm_smmu_iotlb_sync\n"
+	      "ffff800080500200 t arm_smmu_unmap_pages\n"
+	      "ffff800080600000 T arm_smmu_cmdq_issue_cmdlist\n"
+	      "ffff800080601000 t arm_smmu_iotlb_sync\n"
+	      "ffff800080601100 t arm_smmu_unmap_pages\n"
+	      "ffff800080601200 t arm_smmu_flush_iotlb_all\n"
+	      "ffff800080602000 d arm_smmu_map_pages\n"
+	      "ffff800080602100 d arm_smmu_map_pages\n"
+	      "ffff800090000000 t viommu_iotlb_sync\t[virtio_iommu]\n"
+	      "ffff800090001000 t viommu_iotlb_sync\t[virtio_iommu]\n", f);
+	fclose(f);
+
+	/* BTF named viommu's (a module) and, once, arm_smmu_iotlb_sync */
+	memset(&fb, 0, sizeof(fb));
+	snprintf(fb.t[IFL_FB_SYNC][0].func, sizeof(fb.t[0][0].func), "viommu_iotlb_sync");
+	snprintf(fb.t[IFL_FB_SYNC][0].module, sizeof(fb.t[0][0].module), "virtio_iommu");
+	snprintf(fb.t[IFL_FB_SYNC][1].func, sizeof(fb.t[0][0].func), "arm_smmu_iotlb_sync");
+	fb.n[IFL_FB_SYNC] = 2;
+	CHECK(ifl_fb_kallsyms(&fb, path) == 0 && !strcmp(fb.shared, "arm_smmu_iotlb_sync"),
+	      "a callback name two built-in functions have is found (%s)", fb.shared);
+	CHECK(fb.n[IFL_FB_SYNC] == 3 && !strcmp(fb.t[IFL_FB_SYNC][0].func, "viommu_iotlb_sync") &&
+	      !fb.t[IFL_FB_SYNC][0].addr &&
+	      fb.t[IFL_FB_SYNC][1].addr == 0xffff800080500100ULL && fb.t[IFL_FB_SYNC][2].addr == 0xffff800080601000ULL,
+	      "syncs: the module's by name, the shared name's BTF target replaced by one per address (%d targets)",
+	      fb.n[IFL_FB_SYNC]);
+	CHECK(fb.n[IFL_FB_UNMAP] == 2 && fb.t[IFL_FB_UNMAP][0].gather_arg == 4 &&
+	      fb.t[IFL_FB_UNMAP][1].addr == 0xffff800080601100ULL && fb.t[IFL_FB_UNMAP][1].dom_off == 0,
+	      "unmaps BTF left out: one per address, the domain first and the gather fifth, as in iommu_domain_ops");
+	CHECK(fb.n[IFL_FB_FLUSH_ALL] == 0 && fb.n[IFL_FB_MAP] == 0,
+	      "a name vmlinux has once, or only as data, is left to BTF (%d, %d)",
+	      fb.n[IFL_FB_FLUSH_ALL], fb.n[IFL_FB_MAP]);
+
+	/* full slots: the rest counts as unhooked */
+	memset(&fb, 0, sizeof(fb));
+	for (int i = 0; i < IFL_FB_SLOTS - 1; i++)
+		snprintf(fb.t[IFL_FB_SYNC][i].func, sizeof(fb.t[0][0].func), "other_sync%d", i);
+	fb.n[IFL_FB_SYNC] = IFL_FB_SLOTS - 1;
+	CHECK(ifl_fb_kallsyms(&fb, path) == 0 && fb.n[IFL_FB_SYNC] == IFL_FB_SLOTS && fb.unhooked == 1,
+	      "past %d slots a shared name's addresses count as unhooked (%d)", IFL_FB_SLOTS, fb.unhooked);
+	unlink(path);
+	memset(&fb, 0, sizeof(fb));
+	CHECK(ifl_fb_kallsyms(&fb, path) == -ENOENT && !fb.shared[0], "no kallsyms: -ENOENT, nothing changed");
+}
+
 int main(void)
 {
 	char vmlinux[128], mods[128], mod[160], iommu[160];
@@ -455,6 +515,7 @@ int main(void)
 	test_detection(vmlinux, mods);
 	test_handlers(cpu_a, cpu_b);
 	test_refusal(vmlinux, iommu);
+	test_kallsyms();
 
 	unlink(mod);
 	unlink(vmlinux);

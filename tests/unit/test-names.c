@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _DEFAULT_SOURCE
 /* tools/lib/names.c against a fake kallsyms (tests/unit/fake-kallsyms). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "check.h"
@@ -61,6 +64,51 @@ int main(void)
 	CHECK(!strcmp(buf, "mystery_iommu"), "an unknown driver is named by its ops symbol (%s)", buf);
 	ifl_driver_name(NULL, NULL, NULL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "unknown"), "no symbol at all -> unknown");
+	/* arm-smmu-v3 built in (Debian's arm64 kernel): arm_smmu_ops alone
+	 * cannot tell it from SMMUv2; a function only v3 has can. */
+	{
+		struct ifl_names m;
+
+		ifl_names_init(&m, "tests/unit/fake-kallsyms-smmuv3");
+		o = res(&m, 0xffff800081200000);
+		ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+		CHECK(!strcmp(buf, "arm-smmu-v3"), "built-in arm_smmu_ops beside v3's command queue -> %s", buf);
+		f = res(&m, 0xffff800080601010);	/* (moves the cache: o is gone) */
+		ifl_driver_name(NULL, NULL, f, buf, sizeof(buf));
+		CHECK(!strcmp(buf, "arm-smmu-v3"), "and its callback arm_smmu_iotlb_sync -> %s", buf);
+		ifl_names_free(&m);
+		/* both built in: the IOMMUs that exist tell */
+		char cls[] = "/tmp/test-names.XXXXXX", sub[64];
+		const char *names[] = { "smmu3.0x0000000009050000", "smmu.0x0000000009060000" };
+
+		CHECK(mkdtemp(cls) != NULL, "a scratch /sys/class/iommu");
+		for (int k = 0; k < 3; k++) {
+			/* k 0: an SMMUv2 instance; 1: an SMMUv3 one; 2: both */
+			const char *want = k == 1 ? "arm-smmu-v3" : "arm-smmu";
+
+			snprintf(sub, sizeof(sub), "%s/%s", cls, names[1]);
+			if (k == 1)
+				rmdir(sub);
+			else
+				mkdir(sub, 0755);
+			snprintf(sub, sizeof(sub), "%s/%s", cls, names[0]);
+			if (k == 1)
+				mkdir(sub, 0755);
+			ifl_names_init(&m, "tests/unit/fake-kallsyms-smmu-both");
+			m.iommu_class = cls;
+			o = res(&m, 0xffff800081200000);
+			ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
+			CHECK(!strcmp(buf, want), "both SMMU drivers built in, %s: %s (got %s)",
+			      k == 0 ? "only an SMMUv2 instance" : k == 1 ? "only an SMMUv3 instance" : "an instance of each",
+			      want, buf);
+			ifl_names_free(&m);
+		}
+		snprintf(sub, sizeof(sub), "%s/%s", cls, names[0]);
+		rmdir(sub);
+		snprintf(sub, sizeof(sub), "%s/%s", cls, names[1]);
+		rmdir(sub);
+		rmdir(cls);
+	}
 
 	/* consumers */
 	{

@@ -24,6 +24,7 @@
 # once (each base's events are checked against ftrace in flush-events.t,
 # with the collector on the same boots).
 source "$(dirname "$0")/../lib/test.sh"
+source "$(dirname "$0")/../lib/fallback-checks.sh"
 make -s -C "$TOP" build >&2 || { notok "building the collector"; exit 1; }
 dump=.output/tests/collector-dump
 DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
@@ -48,38 +49,8 @@ for iommu in intel virtio amd; do
 	for mode in $modes; do
 		n=$kernel-$iommu-$mode vopt=()
 		[ $mode = strict ] && vopt=(--strict)
-		if ! vm "$TMP/$n" --$kernel --timeout 300 --iommu $iommu "${vopt[@]}" -- \
-			"$dump" --rows --source fallback "${popt[@]}" -- \
-			tests/guest/count-callbacks.sh "${SYNC[$iommu]},${FLUSH[$iommu]}" -- "${DD[@]}"; then
-			notok "$n: the VM run failed ($(vm_why "$TMP/$n"))"; continue
-		fi
-		echo "== $n"; cat "$TMP/$n"
-		check "$n: $kernel $BASE ($(f kernel $n)): the fallback source runs its $prog programs ($(f col_source $n), $(f col_prog_type $n))" \
-			[ "$(f col_source $n)" = fallback -a "$(f col_prog_type $n)" = $prog -a "$(f col_cmd_status $n)" = 0 ]
-		s=$(f col_n_sync $n) fs=$(f ft_${SYNC[$iommu]} $n) a=$(f col_n_flush_all $n) fa=$(f ft_${FLUSH[$iommu]} $n)
-		m=$(f col_n_map $n) fm=$(f ft_map $n) u=$(f col_n_unmap $n) fu=$(f ft_unmap $n)
-		check "$n: syncs $s = ftrace's ${SYNC[$iommu]} $fs, flush-alls $a = ${FLUSH[$iommu]} $fa, maps $m = $fm, unmaps $u = $fu" \
-			[ "$s" = "$fs" -a "$a" = "$fa" -a "$m" = "$fm" -a "$u" = "$fu" -a "$u" -ge 256 ]
-		check "$n: nothing dropped (ftrace $(f ft_dropped_${SYNC[$iommu]} $n)/$(f ft_dropped_${FLUSH[$iommu]} $n)/$(f ft_dropped_unmap $n), collector keys $(f col_drop_keys $n), domains $(f col_drop_domains $n))" \
-			[ "$(f ft_dropped_${SYNC[$iommu]} $n)$(f ft_dropped_${FLUSH[$iommu]} $n)$(f ft_dropped_unmap $n)" = 000 \
-			  -a "$(f col_drop_keys $n)" = 0 -a "$(f col_drop_domains $n)" = 0 ]
-		h=$(f col_n_hist_unmaps_per_sync $n)
-		if [ $mode = strict ]; then
-			check "$n: strict: each of the $s syncs covered exactly 1 unmap (histogram $h)" \
-				[ "$h" = "1:$s" -a "$s" -ge 256 ]
-			type=DMA
-		else
-			q=$(f col_n_unmap_unsynced $n) k=$(sum_hist "$h")
-			check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, many each (histogram $h)" \
-				[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a $((q / k)) -ge 4 ]
-			sh=$(f col_n_hist_stale_ns $n)
-			check "$n: lazy: a stale window for each of the $q queued unmaps ($(sum_hist "$sh"), histogram $sh), none unmeasured ($(f col_n_stale_unmeasured $n))" \
-				[ "$(sum_hist "$sh")" = "$q" -a "$(f col_n_stale_unmeasured $n)" = 0 ]
-			type=DMA-FQ
-		fi
-		bdf=$(f nvme_bdf $n)
-		check "$n: rows name $iommu-iommu, $type and the NVMe $bdf" \
-			grep -q "^col_row=[0-9]*|$iommu-iommu|$type|dma-iommu|$bdf|" "$TMP/$n"
+		fb_run $n $prog "${popt[0]}" $iommu-iommu "${SYNC[$iommu]}" "${FLUSH[$iommu]}" $mode \
+			--$kernel --timeout 300 --iommu $iommu "${vopt[@]}"
 	done
 done
 done

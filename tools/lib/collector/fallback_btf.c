@@ -9,6 +9,7 @@
  * which embeds one) first, the gather where the kind has one.  Separate
  * from source_fallback.c so that host tests run it on BTF files they write.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -249,6 +250,82 @@ int ifl_fb_find(const struct btf *vmlinux, const char *btf_dir, struct ifl_fb_ta
 		if (out->n[k])
 			return 0;
 	return -ENOENT;
+}
+
+/*
+ * Callbacks whose name two built-in functions have.  Debian's arm64 kernel
+ * builds arm-smmu (SMMUv2) and arm-smmu-v3 in, and both have
+ * arm_smmu_iotlb_sync, arm_smmu_map_pages, ...: pahole then leaves the
+ * name out of BTF (one FUNC could not say which), an fentry program could
+ * not tell them apart, and a kprobe by name is refused ("not unique").
+ * So, from kallsyms: each address of a known callback's name that vmlinux
+ * has more than once becomes a target of its own, probed there (addr), and
+ * all of them count as the kind's: the driver with no device runs none of
+ * its callbacks.  Their prototype is struct iommu_domain_ops' (the domain
+ * first, an unmap's gather fifth), which both drivers implement.  Sets
+ * fb->shared to the first such name; targets past IFL_FB_SLOTS count as
+ * unhooked.  0, or -errno when kallsyms cannot be read.
+ */
+#define FB_MAX_DUPS IFL_FB_SLOTS
+
+int ifl_fb_kallsyms(struct ifl_fb_targets *fb, const char *kallsyms)
+{
+	uint64_t addr[sizeof(known) / sizeof(known[0])][FB_MAX_DUPS];
+	int na[sizeof(known) / sizeof(known[0])] = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	f = fopen(kallsyms, "r");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long a;
+		char type, name[128];
+
+		/* vmlinux's lines have three fields, a module's a fourth */
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) != 3 || strchr(line, '[') ||
+		    (type != 't' && type != 'T'))
+			continue;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(name, known[i].func) && na[i] < FB_MAX_DUPS)
+				addr[i][na[i]++] = a;
+	}
+	free(line);
+	fclose(f);
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		enum ifl_fb_kind k = known[i].kind;
+		int at = -1;
+
+		if (na[i] < 2)
+			continue;
+		for (int j = 0; j < fb->n[k]; j++)
+			if (!strcmp(fb->t[k][j].func, known[i].func) && !fb->t[k][j].module[0])
+				at = j;
+		/* in BTF after all (the name taken by one): replaced by all of them */
+		if (at >= 0) {
+			memmove(&fb->t[k][at], &fb->t[k][at + 1], (size_t)(fb->n[k] - at - 1) * sizeof(fb->t[k][0]));
+			fb->n[k]--;
+		}
+		if (!fb->shared[0])
+			snprintf(fb->shared, sizeof(fb->shared), "%s", known[i].func);
+		for (int j = 0; j < na[i]; j++) {
+			struct ifl_fb_target *t;
+
+			if (fb->n[k] == IFL_FB_SLOTS) {
+				fb->unhooked++;
+				continue;
+			}
+			t = &fb->t[k][fb->n[k]++];
+			memset(t, 0, sizeof(*t));
+			snprintf(t->func, sizeof(t->func), "%s", known[i].func);
+			t->addr = addr[i][j];
+			t->dom_off = 0;
+			t->gather_arg = k == IFL_FB_UNMAP ? 4 : 0;
+		}
+	}
+	return 0;
 }
 
 const char *ifl_fb_fq_name(unsigned int i)

@@ -19,12 +19,14 @@ struct ifl_fb_target {
 	char module[56];	/* "" for vmlinux */
 	unsigned int dom_off;	/* offset of the domain in the first argument */
 	unsigned int gather_arg; /* unmaps: which argument is the gather */
+	uint64_t addr;		/* a kprobe at this address, not by name: 0 */
 };
 
 struct ifl_fb_targets {
 	struct ifl_fb_target t[IFL_FB_NR_KINDS][IFL_FB_SLOTS];
 	int n[IFL_FB_NR_KINDS];
 	int unhooked;		/* callbacks found beyond IFL_FB_SLOTS per kind */
+	char shared[64];	/* a hooked name two built-in functions have */
 	bool have_map_tp;	/* iommu:map and iommu:unmap exist */
 	bool have_queued;	/* struct iommu_iotlb_gather has "queued" */
 	unsigned int fq_found;	/* bit i: ifl_fb_fq_name(i) is a real function */
@@ -98,6 +100,7 @@ extern const struct ifl_source ifl_source_fallback;
 /* Fill *out from vmlinux's BTF and the module BTFs in btf_dir (NULL: none);
  * -ENOENT if no callback at all was found. */
 int ifl_fb_find(const struct btf *vmlinux, const char *btf_dir, struct ifl_fb_targets *out);
+int ifl_fb_kallsyms(struct ifl_fb_targets *fb, const char *kallsyms);
 const char *ifl_fb_fq_name(unsigned int i);
 
 /* kallsyms resolution (names.c) */
@@ -107,10 +110,12 @@ struct ifl_sym {
 	bool found;
 	char name[IFL_NAME_LEN];
 	char module[32];	/* "" for vmlinux */
+	char driver[16];	/* the driver, where the name alone cannot tell */
 };
 
 struct ifl_names {
 	const char *kallsyms;
+	const char *iommu_class;	/* /sys/class/iommu: which IOMMUs exist */
 	struct ifl_sym *syms;	/* resolved addresses, sorted by addr */
 	size_t nsyms, cap;
 	struct ifl_domain_id { uint64_t ptr; unsigned int id; } *doms;

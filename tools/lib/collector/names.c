@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ void ifl_names_init(struct ifl_names *n, const char *kallsyms)
 {
 	memset(n, 0, sizeof(*n));
 	n->kallsyms = kallsyms ? kallsyms : "/proc/kallsyms";
+	n->iommu_class = "/sys/class/iommu";
 }
 
 void ifl_names_free(struct ifl_names *n)
@@ -30,6 +32,8 @@ void ifl_names_free(struct ifl_names *n)
 	free(n->doms);
 	memset(n, 0, sizeof(*n));
 }
+
+static bool has_prefix(const char *s, const char *p);
 
 /* One kallsyms line: "ADDR TYPE NAME[\t[MODULE]]". */
 static bool parse_line(char *line, uint64_t *addr, char *type, char **name, char **mod)
@@ -83,8 +87,40 @@ const struct ifl_sym *ifl_names_sym(const struct ifl_names *n, uint64_t addr)
  * (binary search); a prefix maximum over the queries then gives each
  * query the closest symbol below it.
  */
+/*
+ * arm-smmu-v3 and arm-smmu (SMMUv2) name their ops and callbacks alike
+ * (arm_smmu_ops, arm_smmu_iotlb_sync, ...).  Built as modules, the module
+ * tells them apart.  Built in, a function each has alone says which are
+ * there; where both are (Debian's arm64 kernel), the IOMMUs that exist
+ * do: v3 names its instances smmu3.ADDR in /sys/class/iommu, v2 smmu.ADDR,
+ * and a driver with no instance owns no domain.
+ */
+#define SMMU_V3_ONLY "arm_smmu_cmdq_issue_cmdlist"
+#define SMMU_V2_ONLY "arm_smmu_global_fault"
+
+/* Whether the built-in arm_smmu symbols are arm-smmu-v3's. */
+static bool smmu_builtin_is_v3(const struct ifl_names *n, bool v3, bool v2)
+{
+	bool has_v3 = false, has_v2 = false;
+	struct dirent *e;
+	DIR *d;
+
+	if (!v3 || !v2)
+		return v3;
+	d = opendir(n->iommu_class);
+	if (!d)
+		return false;
+	while ((e = readdir(d))) {
+		has_v3 |= has_prefix(e->d_name, "smmu3.");
+		has_v2 |= has_prefix(e->d_name, "smmu.");
+	}
+	closedir(d);
+	return has_v3 && !has_v2;
+}
+
 int ifl_names_resolve(struct ifl_names *n, const uint64_t *addrs, size_t count)
 {
+	bool smmu_v3 = false, smmu_v2 = false;
 	struct ifl_sym *q = NULL;
 	uint64_t *best = NULL;
 	size_t nq = 0, i;
@@ -128,6 +164,10 @@ int ifl_names_resolve(struct ifl_names *n, const uint64_t *addrs, size_t count)
 			/* absolute and undefined symbols are no place in the kernel */
 			if (type == 'a' || type == 'A' || type == 'U' || type == 'u')
 				continue;
+			if (!mod && name[0] == 'a') {
+				smmu_v3 |= !strcmp(name, SMMU_V3_ONLY);
+				smmu_v2 |= !strcmp(name, SMMU_V2_ONLY);
+			}
 			while (lo < hi) {
 				size_t mid = (lo + hi) / 2;
 
@@ -154,8 +194,12 @@ int ifl_names_resolve(struct ifl_names *n, const uint64_t *addrs, size_t count)
 			}
 		}
 	}
-	for (i = 0; i < nq; i++)
+	smmu_v3 = smmu_builtin_is_v3(n, smmu_v3, smmu_v2);
+	for (i = 0; i < nq; i++) {
 		q[i].off = q[i].found ? q[i].addr - best[i] : 0;
+		if (q[i].found && !q[i].module[0] && smmu_v3 && has_prefix(q[i].name, "arm_smmu"))
+			snprintf(q[i].driver, sizeof(q[i].driver), "arm-smmu-v3");
+	}
 
 	/* merge into the cache */
 	if (n->nsyms + nq > n->cap) {
@@ -290,7 +334,8 @@ static const struct {
  * The driver behind a domain: from domain->owner (e.g. intel_iommu_ops),
  * else domain->ops, else one of its callbacks (text symbols are always in
  * kallsyms, data symbols only with CONFIG_KALLSYMS_ALL).  A module's name
- * wins over the symbol name: it tells arm-smmu-v3 from arm-smmu.
+ * wins over the symbol name: it tells arm-smmu-v3 from arm-smmu (and so
+ * does, built in, what ifl_names_resolve() saw beside the symbol).
  */
 void ifl_driver_name(const struct ifl_sym *owner, const struct ifl_sym *ops,
 		     const struct ifl_sym *fn, char *buf, size_t len)
@@ -303,6 +348,10 @@ void ifl_driver_name(const struct ifl_sym *owner, const struct ifl_sym *ops,
 		/* data symbols must match exactly; a callback may be any text */
 		if (!s || !s->found || (i < 2 && s->off))
 			continue;
+		if (s->driver[0]) {
+			snprintf(buf, len, "%s", s->driver);
+			return;
+		}
 		if (s->module[0]) {
 			snprintf(buf, len, "%s", s->module);
 			for (char *p = buf; *p; p++)

@@ -88,7 +88,7 @@ static const struct ifl_fb_target *probe_target(const struct ifl_fb_targets *fb)
 {
 	for (int k = 0; k < IFL_FB_NR_KINDS; k++)
 		for (int i = 0; i < fb->n[k]; i++)
-			if (!fb->t[k][i].module[0])
+			if (!fb->t[k][i].module[0] && !fb->t[k][i].addr)
 				return &fb->t[k][i];
 	return NULL;
 }
@@ -185,11 +185,19 @@ static int fb_probe(const struct ifl_source_args *c, struct ifl_probe *found, st
 				"no iommu:map/iommu:unmap tracepoints in this kernel's BTF (CONFIG_TRACING)");
 	found->got_far = true;
 	found->mode = IFL_PROG_AUTO;
+	/* a running kernel's kallsyms: what BTF cannot name (ifl_fb_kallsyms) */
+	if (!c->opts->btf_path && ifl_fb_kallsyms(&found->fb, "/proc/kallsyms") == 0 && found->fb.shared[0]) {
+		if (c->opts->mode == IFL_PROG_TP_BTF)
+			return ifl_err(err, IFL_ERR_NO_EVENTS,
+					"fentry cannot hook %s: two built-in functions have that name (two drivers), kprobes at their addresses can: leave the program kind to the tool",
+					found->fb.shared);
+		found->mode = IFL_PROG_RAW_TP;
+	}
 	t = probe_target(&found->fb);
 	if (!t)
 		return 0;	/* every callback in a module: the load decides */
 	/* only what was asked for is probed: a forced kind must work */
-	fe = c->opts->mode == IFL_PROG_RAW_TP ? -ENOTSUP : probe_fentry(c->btf, t->func);
+	fe = c->opts->mode == IFL_PROG_RAW_TP || found->fb.shared[0] ? -ENOTSUP : probe_fentry(c->btf, t->func);
 	if (!fe) {
 		found->mode = IFL_PROG_TP_BTF;
 		found->got_far = false;
@@ -260,15 +268,22 @@ static int fb_attach_one(const struct ifl_source_args *c, struct ifl_links *out,
 			 enum fb_hook h, int k, int i)
 {
 	struct bpf_program *p = fb_prog(c, h, k, i, e);
-	const char *f = c->fb->t[k][i].func;
+	const struct ifl_fb_target *t = &c->fb->t[k][i];
+	const char *f = t->func;
 	struct bpf_link *l;
 
 	if (!p)
 		return -IFL_ERR_BPF;
-	if (h == FB_FENTRY || h == FB_FEXIT)
+	if (h == FB_FENTRY || h == FB_FEXIT) {
 		l = bpf_program__attach_trace(p);
-	else
+	} else if (t->addr) {
+		/* no name: the offset is the address (ifl_fb_kallsyms) */
+		LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = t->addr, .retprobe = h == FB_KRETPROBE);
+
+		l = bpf_program__attach_kprobe_opts(p, NULL, &o);
+	} else {
 		l = bpf_program__attach_kprobe(p, h == FB_KRETPROBE, f);
+	}
 	return add_link(out, e, l, hook_names[h], f);
 }
 
