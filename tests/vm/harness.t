@@ -46,4 +46,28 @@ rm -f "$res/runs"
 check "a guest that stops before its init is booted once more, said in one line ($(grep -c 'stopped before its init' "$TMP/err")); a second such stop ends with 125 ($rc), the command never run ($(grep -c . "$res/runs" 2>/dev/null || echo 0))" \
 	bash -c '[ "$(grep -c "stopped before its init" "$1")" = 1 ] && [ "$2" = 125 ] && [ ! -s "$3/runs" ] && grep -q "stopped without the command" "$1"' \
 	_ "$TMP/err" "$rc" "$res"
+
+# The same on arm64 (vm-run --arch arm64: its stdout and stderr are virtio
+# consoles, whose line discipline would turn every newline into CR LF if
+# /init let go of them), and a hang cut there too.
+res64="$TMP/results64"
+mkdir -p "$res64"
+"$TOP/scripts/build-guest-tools" "$BASE" --arch arm64 >/dev/null || notok "arm64: building the guest tools"
+rc=0
+"$TOP/scripts/vm-run" --arch arm64 --base "$BASE" --iommu none --results "$res64" -- \
+	bash -c 'printf "to-stdout\nline 2\n"; echo to-stderr >&2; echo "$VM_ARCH $(uname -m)" >"$VM_RESULTS/file"; exit 7' \
+	>"$TMP/out64" 2>"$TMP/err64" || rc=$?
+check "arm64: exit status 7 passes through (got $rc)" [ $rc = 7 ]
+check "arm64: stdout comes back alone, byte for byte ($(od -c "$TMP/out64" | head -n 2 | tr -s ' ' | tr '\n' ' '))" \
+	[ "$(cat "$TMP/out64")" = "$(printf 'to-stdout\nline 2')" -a "$(tr -d -c '\r' <"$TMP/out64" | wc -c)" = 0 ]
+check "arm64: stderr comes back on stderr" grep -qx to-stderr "$TMP/err64"
+check "arm64: the results share is writable, the guest is arm64 ($(cat "$res64/file" 2>/dev/null))" \
+	[ "$(cat "$res64/file" 2>/dev/null)" = "arm64 aarch64" ]
+rc=0 t0=$SECONDS
+"$TOP/scripts/vm-run" --arch arm64 --base "$BASE" --iommu none --timeout 15 --results "$res64" -- \
+	bash -c 'echo started; sleep 1000' >"$TMP/out64" 2>"$TMP/err64" || rc=$?
+el=$((SECONDS - t0))
+check "arm64: a hung command is cut by the timeout (exit $rc, ${el}s), its output kept, no QEMU left" \
+	bash -c '[ "$1" = 124 ] && [ "$2" -lt 40 ] && grep -qx started "$3" && ! pgrep -f "[q]emu-system.*path=$4" >/dev/null' \
+	_ "$rc" "$el" "$TMP/out64" "$res64"
 done_testing
