@@ -71,10 +71,6 @@ col_compare() {
 # fsum KEY NAME: the sum of ftrace's KEY_<consumer>=N facts of run NAME
 fsum() { sed -n "s/^$1_[^=]*=//p" "$TMP/$2.facts" | awk '{ s += $1 } END { print s + 0 }'; }
 
-# the highest non-empty bucket of a "b:c,b:c" histogram
-top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
-sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
-bucket_of() { awk -v v="$1" 'BEGIN { b = 0; while (v >= 1) { b++; v /= 2 } print (b > 31 ? 31 : b) }'; }
 
 # col_prog IOMMU: the program type the runs use under IOMMU (virtio-iommu
 # runs test the raw_tp twins, the others tp_btf) and its collector option.

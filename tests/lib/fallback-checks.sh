@@ -10,7 +10,6 @@
 # and the NVMe's PCI address.  Facts in $TMP/NAME.
 
 fb_f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
-fb_sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
 
 # fb_run NAME PROG POPT DRIVER SYNC_FN FLUSH_FN MODE [vm-run options]:
 # PROG the program kind expected (fentry, kprobe), POPT the collector's
@@ -39,12 +38,12 @@ fb_run() {
 			[ "$h" = "1:$s" -a "$s" -ge 256 ]
 		type=DMA
 	else
-		q=$(fb_f col_n_unmap_unsynced $n) k=$(fb_sum_hist "$h")
+		q=$(fb_f col_n_unmap_unsynced $n) k=$(sum_hist "$h")
 		check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, many each (histogram $h)" \
 			[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a $((q / (k ? k : 1))) -ge 4 ]
 		sh=$(fb_f col_n_hist_stale_ns $n)
-		check "$n: lazy: a stale window for each of the $q queued unmaps ($(fb_sum_hist "$sh"), histogram $sh), none unmeasured ($(fb_f col_n_stale_unmeasured $n))" \
-			[ "$(fb_sum_hist "$sh")" = "$q" -a "$(fb_f col_n_stale_unmeasured $n)" = 0 ]
+		check "$n: lazy: a stale window for each of the $q queued unmaps ($(sum_hist "$sh"), histogram $sh), none unmeasured ($(fb_f col_n_stale_unmeasured $n))" \
+			[ "$(sum_hist "$sh")" = "$q" -a "$(fb_f col_n_stale_unmeasured $n)" = 0 ]
 		type=DMA-FQ
 	fi
 	bdf=$(fb_f nvme_bdf $n)

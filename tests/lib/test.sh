@@ -39,6 +39,12 @@ check() {
 }
 
 # fact KEY FILE: the value of a "KEY=VALUE" line a guest script printed.
+# Histograms as facts carry them, "bucket:count,...", log2 buckets:
+# sum_hist the samples, top_bucket the highest non-empty bucket, bucket_of
+# the bucket a value falls in.
+sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
+top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
+bucket_of() { awk -v v="$1" 'BEGIN { b = 0; while (v >= 1) { b++; v /= 2 } print (b > 31 ? 31 : b) }'; }
 fact() { sed -n "s/^$1=//p" "$2" | tail -n 1; }
 
 # vm OUTFILE [vm-run options] -- CMD...: run CMD in a VM of $BASE, its stdout

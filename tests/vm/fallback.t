@@ -34,8 +34,6 @@ declare -A SYNC=([intel]=intel_iommu_tlb_sync [virtio]=viommu_iotlb_sync [amd]=a
 declare -A FLUSH=([intel]=intel_flush_iotlb_all [virtio]=viommu_flush_iotlb_all [amd]=amd_iommu_flush_iotlb_all)
 
 f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
-sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
-top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
 
 kernels=stock amd_on=stock
 [ "$BASE" = v7.2 ] && kernels="pristine stock" amd_on=pristine
