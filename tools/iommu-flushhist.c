@@ -29,6 +29,7 @@
 #include "dump.h"
 #include "ab_report.h"
 #include "hist_report.h"
+#include "outfile.h"
 #include "strbuf.h"
 #include "sysinfo.h"
 
@@ -91,7 +92,7 @@ enum { OPT_COMPARE = 0x100, OPT_SETTLE, OPT_BLOCKS };
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Record the whole system for SECONDS", 0 },
-	{ "output", 'o', "FILE", 0, "Save the recording as JSON (written atomically)", 0 },
+	{ "output", 'o', "FILE", 0, "Save the recording as JSON to FILE (- for stdout; the report then goes to stderr)", 0 },
 	{ "input", 'i', "FILE", 0, "Print a saved recording (no root, no BPF)", 0 },
 	{ "compare", OPT_COMPARE, NULL, 0, "Compare two saved recordings, A.json B.json", 0 },
 	{ "group", 'g', "FIELDS", 0, "Group rows by these fields (see below)", 0 },
@@ -207,6 +208,27 @@ static int save(const struct ifl_dump *d)
 	return EXIT_ENV;
 }
 
+/* The report's stream: stdout, unless -o sends the JSON there (-o -, /dev/stdout). */
+static FILE *report_stream(void)
+{
+	struct ifl_out out;
+	char err[512];
+
+	return env.output && !ifl_out_resolve(env.output, &out, err, sizeof(err)) &&
+	       ifl_out_is_stdout(&out) ? stderr : stdout;
+}
+
+/* What was printed reached its stream, or one line says why not. */
+static int flushed(FILE *f)
+{
+	char err[256];
+
+	if (!ifl_report_flush(f, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
+}
+
 static struct ifl_report_opts report_opts(void)
 {
 	return (struct ifl_report_opts){
@@ -218,23 +240,26 @@ static struct ifl_report_opts report_opts(void)
 static int report(const struct ifl_dump *d)
 {
 	struct ifl_report_opts o = report_opts();
+	FILE *f = report_stream();
 	char err[256];
 
-	if (!ifl_report_print(stdout, d, &o, err, sizeof(err)))
-		return 0;
+	if (!ifl_report_print(f, d, &o, err, sizeof(err)))
+		return flushed(f);
 	fprintf(stderr, TOOL ": %s\n", err);
 	return EXIT_ENV;
 }
 
-/* A recording, live or loaded: printed, saved with -o, freed. */
+/*
+ * A recording: printed, saved with -o, freed.  A report that could not be
+ * printed does not cost the recording: it is still saved, and the exit
+ * status says the report failed.
+ */
 static int present(struct ifl_dump *d)
 {
-	int ret = report(d);
+	int ret = report(d), saved = save(d);
 
-	if (!ret)
-		ret = save(d);
 	ifl_dump_free(d);
-	return ret;
+	return ret ? ret : saved;
 }
 
 /* -i: report/ alone (tests/unit/report-print.c runs the same without libbpf) */
@@ -294,6 +319,8 @@ static int compare_runs(void)
 		fprintf(stderr, TOOL ": %s\n", err);
 		ret = EXIT_ENV;
 	}
+	if (!ret)
+		ret = flushed(stdout);
 	for (size_t i = 0; i < na; i++)
 		ifl_dump_free(&a[i]);
 	for (size_t i = 0; i < nb; i++)
@@ -318,6 +345,8 @@ static int compare(void)
 		fprintf(stderr, TOOL ": %s\n", err);
 		ret = EXIT_ENV;
 	}
+	if (!ret)
+		ret = flushed(stdout);
 	ifl_dump_free(&a);
 	ifl_dump_free(&b);
 	return ret;
@@ -520,23 +549,16 @@ static int record(struct ifl_dump *d)
 	return ret ? EXIT_ENV : 0;
 }
 
-/* -o's directory must take a file: say so before a long recording, not after. */
-static int check_output_dir(void)
+/* -o must be writable (outfile.h): say so before a long recording, not after. */
+static int check_output(void)
 {
-	char *copy, *dir;
-	int ok;
+	struct ifl_out out;
+	char err[512];
 
-	if (!env.output)
+	if (!env.output || !ifl_out_check(env.output, &out, err, sizeof(err)))
 		return 0;
-	copy = strdup(env.output);
-	if (!copy)
-		return EXIT_ENV;
-	dir = dirname(copy);
-	ok = !access(dir, W_OK | X_OK);
-	if (!ok)
-		fprintf(stderr, TOOL ": %s: cannot write in %s: %s\n", env.output, dir, strerror(errno));
-	free(copy);
-	return ok ? 0 : EXIT_ENV;
+	fprintf(stderr, TOOL ": %s\n", err);
+	return EXIT_ENV;
 }
 
 int main(int argc, char **argv)
@@ -583,7 +605,7 @@ int main(int argc, char **argv)
 			: "nothing to record: give -d SECONDS or -- COMMAND (see --help)");
 		return EXIT_USAGE;
 	}
-	ret = check_output_dir();
+	ret = check_output();
 	if (ret)
 		return ret;
 	ret = record(&d);

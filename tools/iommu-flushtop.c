@@ -231,6 +231,15 @@ static int fail(struct top *t, const char *what)
 	return EXIT_ENV;
 }
 
+/* A frame or the summary did not reach stdout (closed, /dev/full, a full disk). */
+static int write_failed(const char *what)
+{
+	int e = errno ? errno : EIO;
+
+	fprintf(stderr, NAME ": cannot write %s to standard output: %s\n", what, strerror(e));
+	return EXIT_ENV;
+}
+
 /* The frames of the interval before..now and of the totals base..now. */
 static int build(struct top *t)
 {
@@ -274,7 +283,7 @@ static int emit_batch(struct top *t)
 	printf("\n");
 	print_lines(stdout, &t->frame);
 	printf("\n");
-	return fflush(stdout) ? -1 : 0;
+	return fflush(stdout) || ferror(stdout) ? -1 : 0;
 }
 
 /*
@@ -300,7 +309,7 @@ static int summary(struct top *t)
 		print_lines(stdout, &all);
 		ifl_top_frame_free(&all);
 	}
-	return fflush(stdout) ? -1 : 0;
+	return fflush(stdout) || ferror(stdout) ? -1 : 0;
 }
 
 /* A key of the full-screen view; returns true when it asks to quit. */
@@ -428,12 +437,12 @@ static int run(struct top *t)
 		if (t->screen)
 			ifl_screen_draw(&t->frame, &t->st, t->help);
 		else if (emit_batch(t))
-			return fail(t, "cannot write the frame");
+			return write_failed("the frame");
 		if (env.count && t->st.frame >= env.count)
 			break;
 	}
 	if (!t->screen && !env.json && t->now && summary(t))
-		return fail(t, "cannot write the summary");
+		return write_failed("the summary");
 	return 0;
 }
 

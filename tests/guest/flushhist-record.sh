@@ -9,12 +9,15 @@
 # more: -d 3 of the whole system while CMD runs in a loop
 # beside it (system.json), a command killed by SIGKILL (killed.json),
 # -d 600 ended early by SIGINT, as Ctrl-C would (sigint.json), and a
-# command that does not exist (no noexec.json may appear).
+# command that does not exist (no noexec.json may appear); then the
+# output targets /dev/null, /dev/full, "-" and a closed stdout.
 # Leaves in $VM_RESULTS: {traced,plain}.json, .txt (printed while
 # recording), -loaded.txt (printed from the saved file), system.json,
-# killed.json, sigint.json, noexec.err; prints traced_rc=, plain_rc=,
-# *_load_rc=, system_rc=, killed_rc=, sigint_rc=, noexec_rc= and
-# trace-iommu's facts.
+# killed.json, sigint.json, noexec.err, dev{null,full}.err, stdout.json,
+# stdout.txt, closed.json, closed.err; prints traced_rc=, plain_rc=,
+# *_load_rc=, system_rc=, killed_rc=, sigint_rc=, noexec_rc=,
+# dev{null,full}_rc= and _char=, stdout_rc=, closed_rc= and trace-iommu's
+# facts.
 set -u
 tool=$PWD/.output/bin/iommu-flushhist
 R=$VM_RESULTS
@@ -70,3 +73,20 @@ echo "sigint_rc=$rc"
 rc=0
 "$tool" -o "$R/noexec.json" -- /nonexistent-command >/dev/null 2>"$R/noexec.err" || rc=$?
 echo "noexec_rc=$rc"
+
+# Output targets, as root on the guest's own nodes (tests/host/flushhist-output.t
+# tries the rest on nodes it makes): /dev/null and /dev/full written into,
+# never replaced; "-" takes the JSON on stdout, the report going to stderr;
+# a closed stdout fails the report, not the recording.
+for t in null full; do
+	rc=0
+	"$tool" --settle 0 -o /dev/$t -- "$@" >/dev/null 2>"$R/dev$t.err" || rc=$?
+	echo "dev${t}_rc=$rc"
+	echo "dev${t}_char=$([ -c /dev/$t ] && [ ! -L /dev/$t ] && echo 1 || echo 0)"
+done
+rc=0
+"$tool" --settle 0 -o - -- "$@" >"$R/stdout.json" 2>"$R/stdout.txt" || rc=$?
+echo "stdout_rc=$rc"
+rc=0
+"$tool" --settle 0 -o "$R/closed.json" -- "$@" >&- 2>"$R/closed.err" || rc=$?
+echo "closed_rc=$rc"

@@ -40,13 +40,6 @@ declare -A WANT=(
 [ "$(grep -c '"stale_ns": \[ \]' "$TMP/more-metrics.json")" = 2 ] &&
 	[ "$(grep -c -- '-4' "$D/negative.json")" = 1 ] || { notok "making the bad files from $good"; exit 1; }
 
-# run LABEL BINARY ARGS...: exit status, stdout and stderr into $TMP/run.*
-run() {
-	local label=$1; shift
-	rc=0
-	"$@" >"$TMP/run.out" 2>"$TMP/run.err" || rc=$?
-	echo "== $label: exit $rc"; cat "$TMP/run.err"
-}
 # refused LABEL WANT: exit 1, one line naming the problem, no output, no sanitizer report
 refused() {
 	local err rep

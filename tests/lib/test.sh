@@ -38,6 +38,15 @@ check() {
 	if "$@"; then ok "$name"; else notok "$name"; fi
 }
 
+# run LABEL PROGRAM ARGS...: its exit status in rc, stdout and stderr in
+# $TMP/run.out and run.err; the label, the status and stderr in the log.
+run() {
+	local label=$1; shift
+	rc=0
+	"$@" >"$TMP/run.out" 2>"$TMP/run.err" || rc=$?
+	echo "== $label: exit $rc"; cat "$TMP/run.err"
+}
+
 # fact KEY FILE: the value of a "KEY=VALUE" line a guest script printed.
 # Histograms as facts carry them, "bucket:count,...", log2 buckets:
 # sum_hist the samples, top_bucket the highest non-empty bucket, bucket_of

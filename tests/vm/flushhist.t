@@ -15,7 +15,10 @@
 #   status (dd runs only while the collector is attached, see the guest
 #   script for why); a command killed by SIGKILL is recorded with status
 #   137; -d ended early by SIGINT (Ctrl-C) still prints and saves; a
-#   command that cannot run is one line, exit 1, and no file.
+#   command that cannot run is one line, exit 1, and no file; -o /dev/null
+#   and /dev/full as root leave the nodes as they are (the second fails in
+#   one line), -o - puts the dump alone on stdout, and a closed stdout
+#   fails the report in one line but still saves the recording.
 # Then on the host, as an unprivileged user (comparing needs no root and
 # no BPF): --compare strict lazy states unmaps per sync 1.00 at p50, p90
 # and p99 under strict and well above 1 under lazy; intel vs virtio is
@@ -139,6 +142,20 @@ boot() {
 	check "$n: a command that cannot run: exit $(f noexec_rc "$F"), one line, \"$(cat "$res/noexec.err")\", nothing saved" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2/noexec.err")" = 1 ] && grep -q "^iommu-flushhist: cannot run /nonexistent-command: No such file" "$2/noexec.err" && [ ! -e "$2/noexec.json" ]' \
 		_ "$(f noexec_rc "$F")" "$res"
+
+	check "$n: -o /dev/null as root: exit $(f devnull_rc "$F"), /dev/null still the character device" \
+		[ "$(f devnull_rc "$F")" = 0 -a "$(f devnull_char "$F")" = 1 -a ! -s "$res/devnull.err" ]
+	check "$n: -o /dev/full as root: exit $(f devfull_rc "$F"), one line (\"$(cat "$res/devfull.err")\"), /dev/full still the character device" \
+		bash -c '[ "$1" = 1 ] && [ "$2" = 1 ] && [ "$(wc -l <"$3")" = 1 ] && grep -q "^iommu-flushhist: /dev/full: cannot write: No space left on device" "$3"' \
+		_ "$(f devfull_rc "$F")" "$(f devfull_char "$F")" "$res/devfull.err"
+	dump_facts "$res/stdout.json" >"$J.stdout" 2>&1
+	check "$n: -o -: exit $(f stdout_rc "$F"), stdout holds the dump alone ($(f n_unmap "$J.stdout") unmaps, by python3's parser), the report is on stderr" \
+		bash -c '[ "$1" = 0 ] && [ "$2" -ge 256 ] && head -n1 "$3" | grep -q "^iommu-flushhist: recorded"' \
+		_ "$(f stdout_rc "$F")" "$(f n_unmap "$J.stdout")" "$res/stdout.txt"
+	dump_facts "$res/closed.json" >"$J.closed" 2>&1
+	check "$n: stdout closed: exit $(f closed_rc "$F"), one line (\"$(cat "$res/closed.err")\"), the recording still saved ($(f n_unmap "$J.closed") unmaps)" \
+		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "cannot write the report to standard output" "$2" && [ "$3" -ge 256 ]' \
+		_ "$(f closed_rc "$F")" "$res/closed.err" "$(f n_unmap "$J.closed")"
 	}
 
 	local h=$(fact h_unmaps_per_sync "$J") s=$(f n_sync "$J") fl=$(f n_fq_flush "$J") en=$(f n_fq_flush_entries "$J")

@@ -15,7 +15,10 @@
 enum { IFL_EXIT_ENV = 1, IFL_EXIT_USAGE = 2 };
 
 /* argp_parse() under that scheme, argv[0] becoming name (getopt's messages
- * name the tool, not its path); 0, or IFL_EXIT_USAGE with its line printed. */
+ * name the tool, not its path); 0, or IFL_EXIT_USAGE with its line printed.
+ * What exits while parsing (--help, --version) exits 1 with one line
+ * ("NAME: cannot write to standard output: why") when stdout did not take
+ * what it printed. */
 int ifl_cli_parse(const struct argp *argp, int argc, char **argv, unsigned int flags,
 		  const char *name);
 /* "NAME: why (see --help)" on stderr; returns EINVAL for a parser to return. */

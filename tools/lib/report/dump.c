@@ -6,7 +6,7 @@
  * over all rows fits as well, so regrouping rows (ifl_snapshot_group) and
  * the text's arithmetic cannot overflow whatever the file says.
  */
-#define _GNU_SOURCE	/* mkstemp, fchmod */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "dump.h"
+#include "outfile.h"
 #include "sysinfo.h"
 
 #define U63_MAX ((uint64_t)INT64_MAX - 1)	/* json-c clamps overflows to INT64_MAX */
@@ -189,79 +190,34 @@ static int check_writable(const struct ifl_dump *d, char *err, size_t errlen)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int ifl_dump_write(const struct ifl_dump *d, const char *path, char *err, size_t errlen)
 {
-	char *tmp = NULL;
-	const char *slash = strrchr(path, '/'), *text;
+	struct ifl_out out;
 	json_object *o;
-	mode_t mask;
-	int fd, e;
+	const char *text;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
 
 	if (!d->snap)
 		return ifl_dump_fail(err, errlen, "%s: nothing recorded", path);
-	if (check_writable(d, err, errlen))
+	if (check_writable(d, err, errlen) || ifl_out_resolve(path, &out, err, errlen))
 		return -1;
-	/* The temporary file is in the target's directory: rename() is atomic there. */
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0)
-		return ifl_dump_fail(err, errlen, "%s: out of memory", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return ifl_dump_fail(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(e));
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask))
-		goto failed;
 	o = dump_to_json(d);
 	text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						  JSON_C_TO_STRING_SPACED |
 						  JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-	if (!text) {
-		json_object_put(o);
-		errno = ENOMEM;
-		goto failed;
-	}
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1)) {
-		json_object_put(o);
-		goto failed;
-	}
+	/* with its newline, in one write: a pipe's reader gets the text whole */
+	if (text && asprintf(&buf, "%s\n", text) < 0)
+		buf = NULL;
+	if (buf)
+		len = strlen(buf);
 	json_object_put(o);
-	if (fsync(fd))
-		goto failed;
-	if (close(fd)) {
-		fd = -1;
-		goto failed;
-	}
-	fd = -1;
-	if (rename(tmp, path))
-		goto failed;
-	free(tmp);
-	return 0;
-failed:
-	e = errno ? errno : EIO;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return ifl_dump_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+	if (!buf)
+		return ifl_dump_fail(err, errlen, "%s: out of memory", path);
+	ret = ifl_out_write(&out, buf, len, err, errlen);
+	free(buf);
+	return ret;
 }
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -7,9 +7,11 @@
  *
  * Loading validates everything a later step relies on (names, ranges, sums
  * that fit), so a file that loads can be grouped and printed without
- * further checks.  Writing goes to a temporary file in the target's
- * directory, renamed over the target once complete: a failed write leaves
- * the old file (or none), never a partial one.
+ * further checks.  Writing goes where outfile.h says: a regular file is
+ * replaced by a temporary file in its directory renamed over it once
+ * complete (a failed write leaves the old file, or none, never a partial
+ * one); a device node, a FIFO or a descriptor ("-", /dev/stdout) is
+ * written into.
  */
 #ifndef IFL_DUMP_H
 #define IFL_DUMP_H

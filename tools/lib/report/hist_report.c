@@ -6,11 +6,13 @@
  * what keeps them within 72 columns.
  */
 #define _GNU_SOURCE	/* strtok_r, strdup */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hist_report.h"
 #include "hist_text.h"
+#include "outfile.h"
 #include "strbuf.h"
 
 static const struct {
@@ -279,15 +281,36 @@ static bool row_active(const struct ifl_snapshot *s, const struct ifl_row *r, ui
 	return false;
 }
 
+int ifl_report_flush(FILE *f, char *err, size_t errlen)
+{
+	int e;
+
+	errno = 0;
+	if (!fflush(f) && !ferror(f))
+		return 0;
+	e = errno ? errno : EIO;
+	return ifl_dump_fail(err, errlen, "cannot write the report to standard %s: %s",
+			     f == stderr ? "error" : "output", strerror(e));
+}
+
 int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
 		    const char *copy, char *err, size_t errlen)
 {
+	struct ifl_out out;
 	struct ifl_dump d;
-	int ret = ifl_dump_read(path, &d, err, errlen);
+	int ret;
 
+	/* a copy to standard output keeps it for the JSON: the report goes to stderr */
+	if (copy && ifl_out_check(copy, &out, err, errlen))
+		return -1;
+	if (copy && ifl_out_is_stdout(&out))
+		f = stderr;
+	ret = ifl_dump_read(path, &d, err, errlen);
 	if (ret)
 		return ret;
 	ret = ifl_report_print(f, &d, o, err, errlen);
+	if (!ret)
+		ret = ifl_report_flush(f, err, errlen);
 	if (!ret && copy)
 		ret = ifl_dump_write(&d, copy, err, errlen);
 	ifl_dump_free(&d);

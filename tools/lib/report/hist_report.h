@@ -44,8 +44,16 @@ int ifl_report_print(FILE *f, const struct ifl_dump *d, const struct ifl_report_
 		     char *err, size_t errlen);
 
 /*
+ * f flushed: 0, or -1 with one line in err when any of the report could
+ * not be written (stdout closed, /dev/full, a full disk).
+ */
+int ifl_report_flush(FILE *f, char *err, size_t errlen);
+
+/*
  * iommu-flushhist -i: a saved recording read, its report printed, and with
- * copy (-o) saved again; 0, or nonzero with one line in err.
+ * copy (-o) saved again (outfile.h: refused before reading if it cannot
+ * be; onto standard output, the report goes to stderr); 0, or nonzero
+ * with one line in err.
  */
 int ifl_report_file(FILE *f, const char *path, const struct ifl_report_opts *o,
 		    const char *copy, char *err, size_t errlen);
