@@ -139,7 +139,7 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build sanitize deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
+.PHONY: all build sanitize fuzz soak-fuzz deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
 # A plain `make` builds; installing packages is `make deps` (or the targets
 # below that run in a VM, which call it first).
@@ -154,6 +154,8 @@ help:
 	@echo "make check       install what is missing, run all tests (host and VM) on every base in BASES=$(BASES)"
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
 	@echo "make sanitize    the libraries, tools and test programs under ASan/UBSan (.output/san/)"
+	@echo "make fuzz        the libFuzzer harnesses of tests/fuzz/ (.output/fuzz/)"
+	@echo "make soak-fuzz   each harness for FUZZ_RUNS=$(FUZZ_RUNS) executions"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
@@ -263,8 +265,42 @@ install: build
 	$(Q)$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/)
 	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
 
+# libFuzzer harnesses (tests/fuzz/, docs/reliability.md): clang with the
+# fuzzer's coverage, ASan and UBSan, on what they drive built the same way:
+# model/ and report/ (the dump loader, --compare) and the collector's two
+# kallsyms readers (names.c, fallback_btf.c).  `make fuzz` builds them;
+# tests/host/fuzz.t runs each for a bounded time, `make soak-fuzz` for
+# FUZZ_RUNS executions each.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 1000000
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(USER_CFLAGS)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUTPUT)/fuzz/%)
+FUZZ_LIB_SRCS := $(call layer_srcs,model) $(call layer_srcs,report) \
+	tools/lib/collector/names.c tools/lib/collector/fallback_btf.c
+FUZZ_OBJS := $(FUZZ_LIB_SRCS:tools/lib/%.c=$(OUTPUT)/fuzz/lib/%.o)
+
+fuzz: $(FUZZ_BINS)
+
+$(OUTPUT)/fuzz/lib/%.o: tools/lib/%.c | $(NOBPF_HDRS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) $(INC_$(call layer_of,$*)) -c $< -o $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(call msg,CCLD-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $(INC_all) $< $(FUZZ_OBJS) \
+		$(BPF_LIBS) $(JSON_LIBS) -lm -o $@
+
+# FUZZ_RUNS executions of each harness from its seed corpus (tests/fuzz/corpus/),
+# what it finds kept in .output/fuzz/corpus/ and any crash in .output/fuzz/crashes/
+soak-fuzz: fuzz
+	$(Q)scripts/fuzz --runs $(FUZZ_RUNS)
+
 -include $(wildcard $(OUTPUT)/bin/*.d $(OUTPUT)/san/bin/*.d $(OUTPUT)/lib/*/*.d $(OUTPUT)/san/lib/*/*.d \
-	$(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d)
+	$(OUTPUT)/tests/*.d $(OUTPUT)/san/tests/*.d $(OUTPUT)/fuzz/*.d $(OUTPUT)/fuzz/lib/*/*.d)
 
 # ---- packages, kernels, tests ------------------------------------------------
 

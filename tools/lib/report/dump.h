@@ -59,6 +59,10 @@ struct ifl_dump {
 int ifl_dump_write(const struct ifl_dump *d, const char *path, char *err, size_t errlen);
 /* 0, or -1 with one line in err naming the file and what is wrong. */
 int ifl_dump_read(const char *path, struct ifl_dump *d, char *err, size_t errlen);
+/* The same from len bytes in memory (a NUL among them is refused), named
+ * name in err: what the fuzzer drives (tests/fuzz/). */
+int ifl_dump_parse(const char *name, const char *buf, size_t len, struct ifl_dump *d,
+		   char *err, size_t errlen);
 void ifl_dump_free(struct ifl_dump *d);
 
 /* vsnprintf into err, returns -1: the one-line errors of dump and report code. */
