@@ -1,5 +1,5 @@
 # The libFuzzer harnesses of tests/fuzz/ (docs/reliability.md, "Fuzzing"),
-# bounded: each runs 15 s from its seed corpus and what earlier runs of
+# bounded: each runs 10 s from its seed corpus and what earlier runs of
 # this checkout found, then its regression inputs (crashes found before,
 # fixed since) once.  A crash, a leak, a hang (10 s on one input) or a
 # broken invariant of the harness (a refusal on two lines, a dump that
@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib/test.sh"
 cd "$TOP"
 make -s fuzz >&2 || { notok "make fuzz failed"; exit 1; }
-scripts/fuzz --seconds 15 >"$TMP/fuzz.out" 2>"$TMP/fuzz.err"
+scripts/fuzz --seconds 10 >"$TMP/fuzz.out" 2>"$TMP/fuzz.err"
 rc=$?
 cat "$TMP/fuzz.out" "$TMP/fuzz.err"
 for h in $(ls tests/fuzz/*.c | xargs -n1 basename | sed 's/\.c$//'); do
