@@ -259,11 +259,16 @@ $(OUTPUT)/san/bin/%: tools/%.c $(LIBS_SAN) | $(OUTPUT)/san/bin
 	$(call msg,CCLD-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(CURSES_LIBS) -o $@
 
-# PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man pages.
+# PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man
+# pages, the bash completion (one file, loaded by bash-completion under
+# each tool's name: iommu-flushhist is a link to it).
+COMPLETIONS := $(PREFIX)/share/bash-completion/completions
 install: build
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(COMPLETIONS)
 	$(Q)$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/)
 	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	$(Q)install -m 0644 completions/iommu-flushtop $(DESTDIR)$(COMPLETIONS)/
+	$(Q)ln -sf iommu-flushtop $(DESTDIR)$(COMPLETIONS)/iommu-flushhist
 
 # libFuzzer harnesses (tests/fuzz/, docs/reliability.md): clang with the
 # fuzzer's coverage, ASan and UBSan, on what they drive built the same way:
