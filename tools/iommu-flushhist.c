@@ -43,6 +43,7 @@ static struct env {
 	double settle;		/* after the command, for lazy flushes */
 	const char *output;	/* -o */
 	const char *input;	/* -i */
+	const char *source;	/* --source; NULL: auto */
 	bool compare;
 	bool group_set, verbose;
 	unsigned int group_by;
@@ -88,7 +89,7 @@ static const char doc[] =
 	"1 (not root, no BTF, no events, no IOMMU; a file that cannot be read, is "
 	"not a valid dump or cannot be written; incompatible dumps), 2 (usage).";
 
-enum { OPT_COMPARE = 0x100, OPT_SETTLE, OPT_BLOCKS };
+enum { OPT_COMPARE = 0x100, OPT_SETTLE, OPT_BLOCKS, OPT_SOURCE };
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Record the whole system for SECONDS", 0 },
@@ -102,6 +103,9 @@ static const struct argp_option options[] = {
 	  "the family-wise 5% (each gets 5%/K; default 1)", 0 },
 	{ "settle", OPT_SETTLE, "SECONDS", 0,
 	  "After COMMAND, keep recording SECONDS for its lazy flushes (default 1)", 0 },
+	{ "source", OPT_SOURCE, "SOURCE", 0,
+	  "Event source when recording: tracepoints (the series), fallback (the drivers' callbacks), "
+	  "auto (default: the first that works)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages on stderr", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -162,6 +166,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SETTLE:
 		if (parse_seconds(arg, 3600, &env.settle))
 			return ifl_cli_usage("--settle wants a number of seconds, not \"%s\"", arg);
+		break;
+	case OPT_SOURCE:
+		if (!ifl_source_known(arg))
+			return ifl_cli_usage("--source: unknown source \"%s\" (" IFL_SOURCE_NAMES ")", arg);
+		env.source = arg;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -492,7 +501,7 @@ static void drop_empty_rows(struct ifl_snapshot *s)
 
 static int record(struct ifl_dump *d)
 {
-	struct ifl_opts o = { .verbose = env.verbose };
+	struct ifl_opts o = { .verbose = env.verbose, .source = env.source };
 	struct ifl_snapshot *before = NULL, *after = NULL, *delta = NULL;
 	struct ifl_collector *c;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -581,6 +590,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, TOOL ": --compare prints, it saves nothing (-o)\n");
 			return EXIT_USAGE;
 		}
+		if (env.source) {
+			fprintf(stderr, TOOL ": --source is for recording: --compare reads saved files\n");
+			return EXIT_USAGE;
+		}
 		if (strchr(env.args[0], ',') || strchr(env.args[1], ','))
 			return compare_runs();
 		if (env.blocks) {
@@ -591,6 +604,10 @@ int main(int argc, char **argv)
 	}
 	if (env.blocks) {
 		fprintf(stderr, TOOL ": --blocks goes with --compare\n");
+		return EXIT_USAGE;
+	}
+	if (env.source && env.input) {
+		fprintf(stderr, TOOL ": --source is for recording: -i reads a saved file\n");
 		return EXIT_USAGE;
 	}
 	if (env.input) {

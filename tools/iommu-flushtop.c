@@ -45,7 +45,7 @@ static const char doc[] =
 "\n"
 "USAGE: iommu-flushtop [-b] [--json] [-i SECONDS] [-n COUNT] [-g GROUP]\n"
 "         [-s COLUMN] [--driver NAME] [--consumer NAME] [--device BDF]\n"
-"         [-v] [-h] [-V]\n"
+"         [--source SOURCE] [-v] [-h] [-V]\n"
 "\n"
 "EXAMPLES:\n"
 "    iommu-flushtop                  # full screen, every second; q quits\n"
@@ -58,7 +58,7 @@ static const char doc[] =
 "\n"
 "OPTIONS:";
 
-enum { OPT_JSON = 0x100, OPT_DRIVER, OPT_CONSUMER, OPT_DEVICE };
+enum { OPT_JSON = 0x100, OPT_DRIVER, OPT_CONSUMER, OPT_DEVICE, OPT_SOURCE };
 
 static const struct argp_option options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Refresh every SECONDS (0.1 to 3600; default 1)", 0 },
@@ -70,12 +70,15 @@ static const struct argp_option options[] = {
 	{ "driver", OPT_DRIVER, "NAME", 0, "Only this IOMMU driver (intel-iommu, ...)", 0 },
 	{ "consumer", OPT_CONSUMER, "NAME", 0, "Only this consumer (dma-iommu, vfio, ...)", 0 },
 	{ "device", OPT_DEVICE, "BDF", 0, "Only this device (0000:00:04.0)", 0 },
+	{ "source", OPT_SOURCE, "SOURCE", 0,
+	  "Event source: tracepoints (the series), fallback (the drivers' callbacks), auto (default: the first that works)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages on stderr", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{ 0 },
 };
 
 static struct env {
+	const char *source;	/* --source; NULL: auto */
 	double interval;
 	unsigned long count;	/* 0: until stopped */
 	bool batch, json, verbose;
@@ -154,6 +157,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_DEVICE:
 		env.filter.device = arg;
 		add_filter_text("device", arg);
+		break;
+	case OPT_SOURCE:
+		if (!ifl_source_known(arg))
+			return ifl_cli_usage("--source: unknown source '%s' (" IFL_SOURCE_NAMES ")", arg);
+		env.source = arg;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -480,6 +488,7 @@ int main(int argc, char **argv)
 	t.screen = !env.batch && !env.json && isatty(STDOUT_FILENO);
 
 	o.verbose = env.verbose;
+	o.source = env.source;
 	ret = ifl_open(&o, &t.c, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, NAME ": %s\n", err);

@@ -90,3 +90,8 @@ echo "stdout_rc=$rc"
 rc=0
 "$tool" --settle 0 -o "$R/closed.json" -- "$@" >&- 2>"$R/closed.err" || rc=$?
 echo "closed_rc=$rc"
+
+# the fallback asked for on the patched kernel
+rc=0
+"$tool" --source fallback -o "$R/fallback.json" -- "$@" >"$R/fallback.txt" 2>"$R/fallback.err" || rc=$?
+echo "fallback_rc=$rc"

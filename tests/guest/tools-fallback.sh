@@ -24,4 +24,7 @@ top $R/top.json $R/top-json.err --json -i 1 -n 5; echo "top_json_rc=$?"
 $B/iommu-flushtop -b -n 1 --consumer vfio >$R/cons.txt 2>$R/cons.err; echo "cons_rc=$?"
 # iommu-flushhist, grouped by consumer: recorded, with a one-line notice
 $B/iommu-flushhist -g driver,consumer -o $R/hist.json -- $DD >$R/hist.txt 2>$R/hist.err; echo "hist_rc=$?"
+# the series' source asked for where there is none: refused in one line
+$B/iommu-flushtop --source tracepoints -b -n 1 >$R/src-top.txt 2>$R/src-top.err; echo "src_top_rc=$?"
+$B/iommu-flushhist --source tracepoints -d 1 >$R/src-hist.txt 2>$R/src-hist.err; echo "src_hist_rc=$?"
 exit 0

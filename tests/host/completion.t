@@ -47,6 +47,8 @@ accepted() {   # accepted LABEL VALUES CMD-WITH-@: each value in place of @
 }
 accepted "iommu-flushtop -g" "$(comp _iommu_flushtop iommu-flushtop -g '')" timeout 10 $top -g @ -n 1 -i 0.1
 accepted "iommu-flushtop -s" "$(comp _iommu_flushtop iommu-flushtop -s '')" timeout 10 $top -s @ -n 1 -i 0.1
+accepted "iommu-flushtop --source" "$(comp _iommu_flushtop iommu-flushtop --source '')" timeout 10 $top --source @ -n 1 -i 0.1
+accepted "iommu-flushhist --source" "$(comp _iommu_flushhist iommu-flushhist --source '')" timeout 10 $hist --source @ -d 0.1
 accepted "iommu-flushhist -g" "$(comp _iommu_flushhist iommu-flushhist -g '')" $hist -g @ -i $fx
 accepted "iommu-flushhist -m" "$(comp _iommu_flushhist iommu-flushhist -m '')" $hist -m @ -i $fx
 

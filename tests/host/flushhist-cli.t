@@ -81,6 +81,9 @@ usage -d soon
 usage -d 1 -- true
 usage --compare "$good"
 usage --compare "$good" "$good" "$good"
+usage --source kprobes -d 1
+usage --source fallback -i "$good"
+usage --source fallback --compare "$good" "$good"
 usage --compare "$good" "$good" -o "$TMP/x.json"
 usage -i "$good" -d 1
 usage -g driver,bogus -d 1

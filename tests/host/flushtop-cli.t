@@ -28,6 +28,7 @@ one "-i without its value" 2 "^iommu-flushtop: option requires an argument -- 'i
 one "-g unknown" 2 "^iommu-flushtop: -g: unknown grouping" -g nope
 one "-s unknown" 2 "^iommu-flushtop: -s: unknown column" -s nope
 one "a stray argument" 2 "^iommu-flushtop: unexpected argument" stray
+one "--source unknown" 2 "^iommu-flushtop: --source: unknown source 'kprobes' \(tracepoints, fallback or auto\)" --source kprobes
 
 rc=0
 "$tool" --help >"$TMP/out" 2>"$TMP/err" || rc=$?
@@ -53,6 +54,13 @@ if [ $rc = 0 ]; then
 else
 	check "on this host (events missing or no IOMMU): exit $rc (want 1), one line: \"$(head -c 200 "$TMP/err")\"" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "^iommu-flushtop: " "$2" && [ ! -s "$3" ]' _ "$rc" "$TMP/err" "$TMP/out"
+fi
+
+# a source asked for that cannot run here: its own reason, one line (this
+# host has neither the series nor an IOMMU driver in its BTF)
+if [ $rc != 0 ]; then
+	one "--source tracepoints on this host" 1 "^iommu-flushtop: .*(series|IOMMU)" --source tracepoints -b -n 1
+	one "--source fallback on this host" 1 "^iommu-flushtop: .*(callback|IOMMU|BTF)" --source fallback -b -n 1
 fi
 
 # the same refusals from a terminal: tmux runs each in a pane and keeps the

@@ -156,6 +156,11 @@ boot() {
 	check "$n: stdout closed: exit $(f closed_rc "$F"), one line (\"$(cat "$res/closed.err")\"), the recording still saved ($(f n_unmap "$J.closed") unmaps)" \
 		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "cannot write the report to standard output" "$2" && [ "$3" -ge 256 ]' \
 		_ "$(f closed_rc "$F")" "$res/closed.err" "$(f n_unmap "$J.closed")"
+	dump_facts "$res/fallback.json" >"$J.fallback" 2>&1
+	local fsrc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["source"])' "$res/fallback.json" 2>/dev/null)
+	check "$n: --source fallback on the patched kernel: exit $(f fallback_rc "$F"), the dump's source \"$fsrc\", $(f n_unmap "$J.fallback") unmaps of dd's $(( $(f n_unmap_bytes "$J.fallback") / 65536 )) x 64 KiB" \
+		bash -c '[ "$1" = 0 ] && [ "$2" = fallback ] && [ "$3" -ge 256 ] && [ "$4" = $(( $3 * 65536 )) ]' \
+		_ "$(f fallback_rc "$F")" "$fsrc" "$(f n_unmap "$J.fallback")" "$(f n_unmap_bytes "$J.fallback")"
 	}
 
 	local h=$(fact h_unmaps_per_sync "$J") s=$(f n_sync "$J") fl=$(f n_fq_flush "$J") en=$(f n_fq_flush_entries "$J")

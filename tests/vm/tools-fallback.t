@@ -38,6 +38,11 @@ check "--consumer on the fallback: exit 1 (got $(fact cons_rc "$TMP/facts")), on
 check "iommu-flushhist records on the fallback (exit $(fact hist_rc "$TMP/facts")), its dump names the source" \
 	bash -c '[ "$1" = 0 ] && python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"meta\"][\"source\"] != \"fallback\")" "$2"' \
 	_ "$(fact hist_rc "$TMP/facts")" "$res/hist.json"
+for t in top hist; do
+	check "--source tracepoints on a kernel without the series: iommu-flush$t exits $(fact src_${t}_rc "$TMP/facts") (want 1), one line naming the series, nothing on stdout: $(cat "$res/src-$t.err")" \
+		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "lacks the IOMMU flush tracepoint series" "$2" && [ ! -s "$3" ]' \
+		_ "$(fact src_${t}_rc "$TMP/facts")" "$res/src-$t.err" "$res/src-$t.txt"
+done
 # (dd's own lines share that stderr)
 check "iommu-flushhist -g consumer on the fallback says in one line what needs the series: $(grep '^iommu-flushhist:' "$res/hist.err")" \
 	bash -c '[ "$(grep -c "^iommu-flushhist:" "$1")" = 1 ] && grep -q "need the IOMMU flush tracepoint series" "$1"' _ "$res/hist.err"

@@ -145,6 +145,16 @@ static int check_iommu(struct ifl_collector *c)
 	return 0;
 }
 
+bool ifl_source_known(const char *name)
+{
+	if (!strcmp(name, "auto"))
+		return true;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (!strcmp(name, sources[i]->name))
+			return true;
+	return false;
+}
+
 static int pick_source(struct ifl_collector *c)
 {
 	const char *want = c->opts.source;

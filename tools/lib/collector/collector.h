@@ -46,6 +46,9 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out,
 void ifl_close(struct ifl_collector *c);
 const char *ifl_errmsg(const struct ifl_collector *c);
 const struct ifl_info *ifl_info(const struct ifl_collector *c);
+/* A name ifl_opts.source takes: "auto", "tracepoints", "fallback". */
+bool ifl_source_known(const char *name);
+#define IFL_SOURCE_NAMES "tracepoints, fallback or auto"
 
 /* Cumulative figures since ifl_open(). */
 int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out);
