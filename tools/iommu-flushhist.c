@@ -540,13 +540,14 @@ static int record(struct ifl_dump *d)
 		}
 		ret = ifl_snapshot_take(c, &after);
 	}
-	if (!ret)
-		ret = ifl_snapshot_delta(after, before, &delta);
-	if (!ret)
-		ret = ifl_snapshot_group(delta, SAVED_FIELDS, &d->snap);
 	if (ret)
-		fprintf(stderr, TOOL ": %s\n", ifl_errmsg(c));
-	else {
+		fprintf(stderr, TOOL ": cannot read the collector: %s\n", ifl_errmsg(c));
+	/* the model's own failures set no collector message: theirs is memory */
+	else if (ifl_snapshot_delta(after, before, &delta) ||
+		 ifl_snapshot_group(delta, SAVED_FIELDS, &d->snap)) {
+		ret = -1;
+		fprintf(stderr, TOOL ": out of memory for the recording's rows\n");
+	} else {
 		drop_empty_rows(d->snap);
 		fill_meta(&d->meta, c, start);
 		d->meta.duration_ns = delta->interval_ns;

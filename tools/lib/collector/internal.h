@@ -120,6 +120,7 @@ struct ifl_names {
 	size_t nsyms, cap;
 	struct ifl_domain_id { uint64_t ptr; unsigned int id; } *doms;
 	size_t ndoms, domcap;
+	unsigned long read_failures;	/* kallsyms that could not be opened */
 };
 
 /* The IOMMU groups (devices.c) */

@@ -151,7 +151,14 @@ int ifl_names_resolve(struct ifl_names *n, const uint64_t *addrs, size_t count)
 
 	f = fopen(n->kallsyms, "r");
 	if (!f) {
-		ret = -errno;	/* unresolved: the names read "unknown" */
+		/*
+		 * Unresolved, and not cached: the names read "unknown" in this
+		 * snapshot and the next one reads kallsyms again (one failed
+		 * open used to name them "unknown" for the rest of the run).
+		 */
+		ret = -errno;
+		n->read_failures++;
+		goto out;
 	} else {
 		while (getline(&line, &linecap, f) > 0) {
 			uint64_t a;

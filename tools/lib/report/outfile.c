@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Where -o writes, and the writing (outfile.h). */
-#define _GNU_SOURCE	/* mkstemp, fchmod, realpath */
+#define _GNU_SOURCE	/* asprintf, realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -196,31 +197,72 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* A new file beside path, mode 0666 less the umask (the kernel applies it:
+ * umask() to read it would change it for the whole process meanwhile). */
+static int create_beside(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+
+	for (int i = 0; i < 100; i++) {
+		unsigned int r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned int)getpid() * 2654435761u + (unsigned int)i;
+		if (asprintf(tmp, "%.*s.%s.%08x", (int)(slash - path + 1), path, slash + 1, r) < 0) {
+			*tmp = NULL;
+			errno = ENOMEM;
+			return -1;
+		}
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		free(*tmp);
+	}
+	*tmp = NULL;
+	errno = EEXIST;
+	return -1;
+}
+
+/* The rename made durable: the directory's entry synced too. */
+static int sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd, ret;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* some file systems cannot sync a directory: nothing more to do there */
+	ret = fsync(fd) && errno != EINVAL && errno != EROFS ? -1 : 0;
+	close(fd);
+	return ret;
+}
+
 static int replace(const struct ifl_out *o, const char *text, size_t len, char *err, size_t errlen)
 {
-	const char *slash = strrchr(o->path, '/');
 	char *tmp = NULL;
-	mode_t mask;
 	int fd, e;
 
 	/* The temporary file is in the target's directory: rename() is atomic there. */
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)(slash - o->path + 1), o->path, slash + 1) < 0)
-		return ifl_dump_fail(err, errlen, "%s: out of memory", o->name);
-	fd = mkstemp(tmp);
+	fd = create_beside(o->path, &tmp);
 	if (fd < 0) {
 		e = errno;
 		free(tmp);
 		return ifl_dump_fail(err, errlen, "%s: cannot create a file beside it: %s", o->name, strerror(e));
 	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) || write_all(fd, text, len) || fsync(fd))
+	if (write_all(fd, text, len) || fsync(fd))
 		goto failed;
 	e = close(fd);
 	fd = -1;
 	if (e || rename(tmp, o->path))
 		goto failed;
 	free(tmp);
+	if (sync_dir(o->path))
+		return ifl_dump_fail(err, errlen, "%s: written, but its directory cannot be synced: %s",
+				     o->name, strerror(errno));
 	return 0;
 failed:
 	e = errno ? errno : EIO;
