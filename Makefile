@@ -102,7 +102,7 @@ INC_cli := $(INC_model) -Itools/lib/cli
 INC_collector := -Iinclude -Itools/lib/model -Itools/lib/collector -I$(OUTPUT) $(LIBBPF_CFLAGS)
 # the tests' hooks into the collector (tests/lib/testing.c), not shipped
 INC_testing := $(INC_collector) -Itests/lib
-INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itests/unit
+INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itools/lib/cli -Itests/unit
 INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top cli) -I$(OUTPUT) \
 	$(LIBBPF_CFLAGS) -Itests/lib -Itests/unit
 
@@ -128,7 +128,7 @@ SKEL_SRCS := $(shell grep -l '"iommu_flush.skel.h"' $(LIB_SRCS) $(TESTING_SRCS) 
 # Test programs: one executable per tests/unit/*.c, plain and sanitized.
 # NOBPF_TESTS see model/, report/ and top/ only and link no libbpf.
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
-NOBPF_TESTS := json-frames report-print test-ab-report test-dump test-dump-text test-hist \
+NOBPF_TESTS := json-frames report-print waiting-line test-ab-report test-dump test-dump-text test-hist \
 	test-model test-sysinfo test-topframe
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)

@@ -511,7 +511,11 @@ static int record(struct ifl_dump *d)
 
 	memset(d, 0, sizeof(*d));
 	d->meta.exit_status = -1;
-	if (ifl_open(&o, &c, err, sizeof(err))) {
+	o.progress = ifl_cli_waiting;
+	ifl_cli_waiting_start();
+	ret = ifl_open(&o, &c, err, sizeof(err));
+	ifl_cli_waiting_stop();
+	if (ret) {
 		fprintf(stderr, TOOL ": %s\n", err);
 		return EXIT_ENV;
 	}

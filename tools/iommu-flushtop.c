@@ -489,7 +489,10 @@ int main(int argc, char **argv)
 
 	o.verbose = env.verbose;
 	o.source = env.source;
+	o.progress = ifl_cli_waiting;
+	ifl_cli_waiting_start();
 	ret = ifl_open(&o, &t.c, err, sizeof(err));
+	ifl_cli_waiting_stop();
 	if (ret) {
 		fprintf(stderr, NAME ": %s\n", err);
 		return EXIT_ENV;

@@ -4,6 +4,7 @@
 # it needs root (exit 1); as root on this kernel it names what is missing
 # (exit 1).  Each case also runs in a tmux pane, whose terminal settings
 # must be the same after as before.  -h, --help and -V answer on stdout.
+# The waiting line shows on a terminal only.
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "make build failed"; exit 1; }
 tool="$TOP/.output/bin/iommu-flushtop"
@@ -77,6 +78,22 @@ if command -v tmux >/dev/null; then
 			bash -c '[ "$(cat "$1.rc")" = "$2" ] && [ "$(wc -l <"$1.err")" = 1 ] && cmp -s "$1.b" "$1.a"' _ "$TMP/$n" "$want"
 	done
 	tmux kill-server
+fi
+
+# the waiting line (tools/lib/cli): on a terminal once a step took a
+# second, erased when done; never off a terminal (one-line errors stay so)
+wl="$TOP/.output/tests/waiting-line"
+"$wl" 1.2 2>"$TMP/wl.err"
+check "off a terminal, a 1.2 s step prints no waiting line (stderr: $(cat "$TMP/wl.err"))" [ "$(cat "$TMP/wl.err")" = done ]
+if command -v script >/dev/null; then
+	script -qfec "$wl 1.2" /dev/null >"$TMP/wl.tty" 2>&1
+	check "on a terminal, a 1.2 s step: \"waiting: step b (N s)\", N >= 1, then the line erased, then what follows ($(tr -c '[:print:]' '~' <"$TMP/wl.tty"))" \
+		python3 -c 'import re, sys; t = open(sys.argv[1], "rb").read(); m = re.search(rb"waiting: step b \([1-9][0-9]* s\)", t); sys.exit(not (m and t.find(b"\r\x1b[Kdone", m.end()) == m.end()))' "$TMP/wl.tty"
+	script -qfec "$wl 0" /dev/null >"$TMP/wl0.tty" 2>&1
+	check "on a terminal, a step quicker than a second prints nothing before what follows" \
+		bash -c '[ "$(tr -d "\r" <"$1")" = done ]' _ "$TMP/wl0.tty"
+else
+	skip "no script(1): the waiting line on a terminal is untried"
 fi
 
 # make install: the tool in sbin, its manual in man8, the manual renders cleanly

@@ -2,6 +2,9 @@
 /* The tools' argp error scheme (cli.h). */
 #define _GNU_SOURCE	/* argp */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,4 +81,96 @@ error_t ifl_cli_usage(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see --help)\n");
 	return EINVAL;
+}
+
+/* ---- the waiting line ------------------------------------------------------ */
+
+/*
+ * A thread of its own draws the line each second, so that no signal
+ * interrupts the caller (a SIGALRM would make the verifier give up with
+ * EAGAIN, and libbpf retries that only five times).
+ */
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct timespec t0;
+	char what[160];
+	bool on, stop, printed;
+} wait_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static double wait_elapsed(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - wait_state.t0.tv_sec) + (t.tv_nsec - wait_state.t0.tv_nsec) / 1e9;
+}
+
+/* under the lock */
+static void wait_draw(void)
+{
+	double s = wait_elapsed();
+
+	if (s < 1 || !wait_state.what[0])
+		return;
+	fprintf(stderr, "\r\033[K%s: waiting: %s (%ld s)", tool, wait_state.what, (long)s);
+	fflush(stderr);
+	wait_state.printed = true;
+}
+
+static void *wait_loop(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wait_state.lock);
+	while (!wait_state.stop) {
+		struct timespec until;
+
+		/* the next whole second since the start */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&wait_state.wake, &wait_state.lock, &until);
+		if (!wait_state.stop)
+			wait_draw();
+	}
+	pthread_mutex_unlock(&wait_state.lock);
+	return NULL;
+}
+
+void ifl_cli_waiting_start(void)
+{
+	if (!isatty(STDERR_FILENO) || wait_state.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &wait_state.t0);
+	wait_state.what[0] = '\0';
+	wait_state.stop = false;
+	wait_state.on = !pthread_create(&wait_state.thread, NULL, wait_loop, NULL);
+}
+
+void ifl_cli_waiting(const char *what, void *arg)
+{
+	(void)arg;
+	if (!wait_state.on)
+		return;
+	pthread_mutex_lock(&wait_state.lock);
+	snprintf(wait_state.what, sizeof(wait_state.what), "%s", what);
+	wait_draw();
+	pthread_mutex_unlock(&wait_state.lock);
+}
+
+void ifl_cli_waiting_stop(void)
+{
+	if (!wait_state.on)
+		return;
+	pthread_mutex_lock(&wait_state.lock);
+	wait_state.stop = true;
+	pthread_cond_signal(&wait_state.wake);
+	pthread_mutex_unlock(&wait_state.lock);
+	pthread_join(wait_state.thread, NULL);
+	wait_state.on = false;
+	if (wait_state.printed) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+	wait_state.printed = false;
 }

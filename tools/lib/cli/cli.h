@@ -24,4 +24,20 @@ int ifl_cli_parse(const struct argp *argp, int argc, char **argv, unsigned int f
 /* "NAME: why (see --help)" on stderr; returns EINVAL for a parser to return. */
 error_t ifl_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * What the tool is waiting for, on a terminal: attaching takes seconds on
+ * some kernels (a stock kernel's module BTF read, fentry attach under
+ * emulation), and silence then reads as a hang.  Once a second has passed
+ * since ifl_cli_waiting_start(), stderr, if it is a terminal, shows one
+ * status line, "NAME: waiting: WHAT (3 s)", rewritten as WHAT changes and
+ * each second (from a thread: no signal interrupts the caller);
+ * ifl_cli_waiting_stop() erases it.  Nothing is printed when stderr is not
+ * a terminal: scripts keep their one-line errors.
+ */
+void ifl_cli_waiting_start(void);
+/* The step now waited for ("loading the BPF programs"); arg unused (a
+ * collector progress callback, struct ifl_opts.progress). */
+void ifl_cli_waiting(const char *what, void *arg);
+void ifl_cli_waiting_stop(void);
+
 #endif

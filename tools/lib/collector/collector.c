@@ -222,6 +222,20 @@ static int create_overflow_row(struct ifl_collector *c)
 	return 0;
 }
 
+static void step(struct ifl_collector *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct ifl_collector *c, const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+
+	if (!c->opts.progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	c->opts.progress(what, c->opts.progress_arg);
+}
+
 static void unload(struct ifl_collector *c)
 {
 	while (c->links.n > 0)
@@ -249,6 +263,7 @@ static int load(struct ifl_collector *c)
 	if (err)
 		return err;
 	libbpf_first_warn[0] = '\0';
+	step(c, "loading the %s programs", c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain);
 	err = iommu_flush_bpf__load(c->skel);
 	if (err)
 		return ifl_fail(c, IFL_ERR_BPF, "cannot load the %s programs: %s",
@@ -257,9 +272,10 @@ static int load(struct ifl_collector *c)
 	err = create_overflow_row(c);
 	if (err)
 		return err;
-	if (!c->opts.no_attach)
-		return c->src->attach(&a, &c->links, &c->err);
-	return 0;
+	if (c->opts.no_attach)
+		return 0;
+	step(c, "attaching the %s programs", c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain);
+	return c->src->attach(&a, &c->links, &c->err);
 }
 
 int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errbuf, size_t errlen)
@@ -285,6 +301,7 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 		if (ret)
 			goto fail;
 	}
+	step(c, "finding the IOMMU events and callbacks in the kernel's BTF");
 	ret = pick_source(c);
 	if (ret)
 		goto fail;

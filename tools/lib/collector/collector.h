@@ -33,6 +33,11 @@ struct ifl_opts {
 	bool no_attach;		/* load only: tests and benchmarks */
 	bool skip_env_checks;	/* tests: no privilege, event or IOMMU checks */
 	bool verbose;		/* libbpf's messages on stderr */
+	/* Called as ifl_open() starts each of its steps, with what it waits
+	 * for ("loading the BPF programs"): the tools show it when attaching
+	 * takes long (ifl_cli_waiting()).  NULL: not called. */
+	void (*progress)(const char *what, void *arg);
+	void *progress_arg;
 	/* Files read, for tests (NULL: the real ones) */
 	const char *kallsyms;	/* /proc/kallsyms */
 	const char *btf_path;	/* /sys/kernel/btf/vmlinux */
