@@ -77,21 +77,23 @@ echo "noexec_rc=$rc"
 # Output targets, as root on the guest's own nodes (tests/host/flushhist-output.t
 # tries the rest on nodes it makes): /dev/null and /dev/full written into,
 # never replaced; "-" takes the JSON on stdout, the report going to stderr;
-# a closed stdout fails the report, not the recording.
+# a closed stdout fails the report, not the recording.  The command's own
+# stderr (dd's records) is kept out of the tool's.
+quiet=(bash -c 'exec "$@" 2>/dev/null' quiet)
 for t in null full; do
 	rc=0
-	"$tool" --settle 0 -o /dev/$t -- "$@" >/dev/null 2>"$R/dev$t.err" || rc=$?
+	"$tool" --settle 0 -o /dev/$t -- "${quiet[@]}" "$@" >/dev/null 2>"$R/dev$t.err" || rc=$?
 	echo "dev${t}_rc=$rc"
 	echo "dev${t}_char=$([ -c /dev/$t ] && [ ! -L /dev/$t ] && echo 1 || echo 0)"
 done
 rc=0
-"$tool" --settle 0 -o - -- "$@" >"$R/stdout.json" 2>"$R/stdout.txt" || rc=$?
+"$tool" --settle 0 -o - -- "${quiet[@]}" "$@" >"$R/stdout.json" 2>"$R/stdout.txt" || rc=$?
 echo "stdout_rc=$rc"
 rc=0
-"$tool" --settle 0 -o "$R/closed.json" -- "$@" >&- 2>"$R/closed.err" || rc=$?
+"$tool" --settle 0 -o "$R/closed.json" -- "${quiet[@]}" "$@" >&- 2>"$R/closed.err" || rc=$?
 echo "closed_rc=$rc"
 
 # the fallback asked for on the patched kernel
 rc=0
-"$tool" --source fallback -o "$R/fallback.json" -- "$@" >"$R/fallback.txt" 2>"$R/fallback.err" || rc=$?
+"$tool" --source fallback -o "$R/fallback.json" -- "${quiet[@]}" "$@" >"$R/fallback.txt" 2>"$R/fallback.err" || rc=$?
 echo "fallback_rc=$rc"

@@ -18,7 +18,10 @@ check "the image is a bzImage of $BASE" bash -c 'file "$1" | grep -q "Linux kern
 
 # --- seeded: a patch on top of the series --------------------------------------------
 # A line that puts a string in dma-iommu.o, unique to this run so that the
-# build is never a cache hit; the build is removed afterwards.
+# build is never a cache hit; the build is removed afterwards.  On the
+# first base only: seeding does not depend on the base, and the build
+# costs a minute of make check each time.
+[ "$BASE" = "$(cd "$TOP/kernel-patches" && ls -d v* | sort -rV | head -n1)" ] || { done_testing; exit 0; }
 cache=${IOMMU_FLUSHTOP_CACHE:-$HOME/.cache/iommu-flushtop}
 mark="ifl-seed-$$-$(date +%s%N)"
 src="$cache/git/$BASE"

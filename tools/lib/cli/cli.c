@@ -2,6 +2,7 @@
 /* The tools' argp error scheme (cli.h). */
 #define _GNU_SOURCE	/* argp */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
@@ -63,6 +64,15 @@ int ifl_cli_parse(const struct argp *argp, int argc, char **argv, unsigned int f
 	a.parser = parse;
 	argp_err_exit_status = IFL_EXIT_USAGE;
 	argv[0] = (char *)name;
+	/*
+	 * A standard stream started closed (`>&-`) is held by /dev/null
+	 * opened read-only: writes to it still fail, and are reported, but no
+	 * file, BPF object or dump opened later takes its number and gets the
+	 * report written into it.
+	 */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDONLY) != fd)
+			return IFL_EXIT_ENV;
 	if (atexit(printed_at_exit))
 		return IFL_EXIT_ENV;
 	parsing = 1;
