@@ -25,14 +25,15 @@ endif
 # bpftool turns into the one skeleton header embedded in the collector.
 # Everything goes to .output/; .output/san/ is the ASan/UBSan build.
 #
-# tools/lib/ is five folders, one static archive each (docs/design.md,
+# tools/lib/ is six folders, one static archive each (docs/design.md,
 # "Shape of the library"), and the flags enforce which way includes go:
 #   model/      rows, snapshots, figure names, histograms: plain C
 #   collector/  BPF load and attach, event sources, map reading, naming
 #   report/     dumps, histogram text, report, A/B      (sees model/ only)
 #   top/        iommu-flushtop's frame, text, JSON, screen (sees model/ only)
 #   cli/        the tools' argp error scheme               (sees model/ only)
-# model/, report/, top/ and cli/ compile without the skeleton's directory and
+#   export/     the exporter's metrics and their exposition text (model/ only)
+# model/, report/, top/, cli/ and export/ compile without the skeleton's directory and
 # with a bpf/ include directory in front whose headers are #error: no
 # libbpf there.  Test programs that need no BPF (NOBPF_TESTS) are built
 # the same way and linked without libbpf, so a stray dependency fails
@@ -78,6 +79,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# the HTTP server, linked into iommu-flush-exporter alone (docs/exporter.md)
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 # BPF_PROG() passes every tracepoint argument, used or not: -Wno-unused-parameter
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(SYSROOT)/usr/include/$(MULTIARCH)
@@ -99,16 +102,17 @@ INC_model := -Iinclude -Itools/lib/model -I$(NOBPF)
 INC_report := $(INC_model) -Itools/lib/report
 INC_top := $(INC_model) -Itools/lib/top
 INC_cli := $(INC_model) -Itools/lib/cli
+INC_export := $(INC_model) -Itools/lib/export
 INC_collector := -Iinclude -Itools/lib/model -Itools/lib/collector -I$(OUTPUT) $(LIBBPF_CFLAGS)
 # the tests' hooks into the collector (tests/lib/testing.c), not shipped
 INC_testing := $(INC_collector) -Itests/lib
-INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itools/lib/cli -Itests/unit
-INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top cli) -I$(OUTPUT) \
+INC_nobpf := $(INC_model) -Itools/lib/report -Itools/lib/top -Itools/lib/cli -Itools/lib/export -Itests/unit
+INC_all := -Iinclude $(addprefix -Itools/lib/,model collector report top cli export) -I$(OUTPUT) \
 	$(LIBBPF_CFLAGS) -Itests/lib -Itests/unit
 
-LAYERS := model collector report top cli
+LAYERS := model collector report top cli export
 # link order: each archive before the ones it uses
-LINK_LAYERS := cli top report collector model
+LINK_LAYERS := export cli top report collector model
 layer_srcs = $(sort $(wildcard tools/lib/$(1)/*.c))
 LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
 # the hooks of tests/lib/ build as one more archive, for test programs only
@@ -129,7 +133,7 @@ SKEL_SRCS := $(shell grep -l '"iommu_flush.skel.h"' $(LIB_SRCS) $(TESTING_SRCS) 
 # NOBPF_TESTS see model/, report/ and top/ only and link no libbpf.
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 NOBPF_TESTS := json-frames report-print waiting-line test-ab-report test-dump test-dump-text test-hist \
-	test-model test-sysinfo test-topframe
+	test-model test-sysinfo test-topframe test-metrics metrics-fixture
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 TEST_SAN_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUTPUT)/san/tests/%)
 # The tools: one executable per tools/*.c, on the library; they only present.
@@ -172,7 +176,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/san/tests $(OUTPUT)/bin $(OUTP
 	$(Q)mkdir -p $@
 
 $(NOBPF_HDRS): | $(NOBPF)/bpf
-	$(Q)echo '#error "model/, report/, top/ and cli/ are built without libbpf: include only model/ headers (docs/design.md)"' >$@
+	$(Q)echo '#error "model/, report/, top/, cli/ and export/ are built without libbpf: include only model/ headers (docs/design.md)"' >$@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
@@ -237,11 +241,11 @@ BPF_TEST_SAN_BINS := $(filter-out $(NOBPF_SAN_BINS),$(TEST_SAN_BINS))
 
 $(NOBPF_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIBS_NOBPF) | $(OUTPUT)/tests $(NOBPF_HDRS)
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF) $(JSON_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
 
 $(NOBPF_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIBS_NOBPF_SAN) | $(OUTPUT)/san/tests $(NOBPF_HDRS)
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF_SAN) $(JSON_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF_SAN) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
 
 $(BPF_TEST_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_TESTING) $(LIBS) | $(OUTPUT)/tests
 	$(call msg,CCLD,$@)
@@ -253,11 +257,19 @@ $(BPF_TEST_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_TESTING_SAN) $
 
 $(OUTPUT)/bin/%: tools/%.c $(LIBS) | $(OUTPUT)/bin
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS) $(BPF_LIBS) -lm $(JSON_LIBS) $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
 
 $(OUTPUT)/san/bin/%: tools/%.c $(LIBS_SAN) | $(OUTPUT)/san/bin
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
+
+# what each tool links beyond the library: curses for the screen, the HTTP
+# server for the exporter (and the test program that serves made-up
+# metrics through it), nothing else for iommu-flushhist
+TOOL_LIBS = $(TOOL_LIBS_$(notdir $@))
+TOOL_LIBS_iommu-flushtop := $(CURSES_LIBS)
+TOOL_LIBS_iommu-flush-exporter := $(MHD_LIBS) -lpthread
+TOOL_LIBS_metrics-fixture := $(MHD_LIBS) -lpthread
 
 # PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man
 # pages, the bash completion (one file, loaded by bash-completion under

@@ -11,7 +11,7 @@ make -s build >&2 || { notok "make build failed"; exit 1; }
 flags_of() {   # flags_of SRC OBJ
 	make --no-print-directory V=1 -W "$1" "$2" 2>&1 | grep -- "-c $1 -o $2" | head -n1 | sed "s# -c $1 -o $2##"
 }
-for layer in model report top; do
+for layer in model report top cli export; do
 	src=$(ls tools/lib/$layer/*.c | head -n1)
 	obj=.output/lib/$layer/$(basename "${src%.c}").o
 	flags=$(flags_of "$src" "$obj")
