@@ -1,0 +1,100 @@
+#!/bin/bash
+# Runs in the test VM, in the project tree: iommu-flush-exporter serving
+# /metrics and writing its textfile every 0.5 s while CMD runs under ftrace
+# (tests/guest/trace-iommu.sh: its facts on stdout, its trace in
+# trace.txt), scraped before and after, and by a loop of scrapers in both
+# formats throughout; then a least-privilege run as nobody with CAP_BPF,
+# CAP_PERFMON and CAP_SYSLOG only, and one with none of them.
+# Leaves in $VM_RESULTS: before.prom, after.prom, after.om, textfile.prom,
+# nobody.prom, exporter.err, nobody.err, nocaps.err; prints port=,
+# trace_rc=, hammer_scrapes=, hammer_bad=, exporter_rc=, nobody_rc=,
+# nobody_maps=, nocaps_rc= and trace-iommu's facts.
+set -u
+tool=$PWD/.output/bin/iommu-flush-exporter
+R=$VM_RESULTS
+mkdir -p "$R/tf"
+
+# serving: the port from the exporter's "serving http://ADDR:PORT/metrics" line
+serving() {   # serving ERRFILE PID
+	local i
+	for i in $(seq 600); do
+		grep -q 'serving http' "$1" && break
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed -n 's#.*serving http://127.0.0.1:\([0-9]*\)/metrics.*#\1#p' "$1"
+}
+stamp() { curl -s -m 10 "http://127.0.0.1:$1/metrics" | sed -n 's/^iommu_exporter_last_update_timestamp_seconds //p'; }
+# wait for N more updates (at most 30 s)
+updates() {   # updates PORT N
+	local s t n=0 i
+	s=$(stamp "$1")
+	for i in $(seq 150); do
+		[ $n -ge "$2" ] && return 0
+		sleep 0.2
+		t=$(stamp "$1")
+		[ -n "$t" ] && [ "$t" != "$s" ] && { n=$((n + 1)); s=$t; }
+	done
+	return 1
+}
+
+"$tool" -l 127.0.0.1:0 --textfile "$R/tf" -i 0.5 2>"$R/exporter.err" &
+pid=$!
+port=$(serving "$R/exporter.err" $pid)
+echo "port=$port"
+[ -n "$port" ] || { cat "$R/exporter.err" >&2; exit 1; }
+updates "$port" 2
+curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/before.prom"
+
+# scrapers throughout the workload, both formats, each answer checked whole
+(
+	n=0 bad=0
+	while [ ! -e "$R/.stop" ]; do
+		for a in 'text/plain' 'application/openmetrics-text'; do
+			out=$(curl -s -m 10 -H "Accept: $a" "http://127.0.0.1:$port/metrics") || bad=$((bad + 1))
+			case $a:$out in
+			application/*:*"# EOF") ;;
+			text/*:*iommu_exporter_series*) ;;
+			*) bad=$((bad + 1)) ;;
+			esac
+			n=$((n + 1))
+		done
+	done
+	echo "hammer_scrapes=$n hammer_bad=$bad" >"$R/hammer"
+) &
+hammer=$!
+rc=0
+tests/guest/trace-iommu.sh "$@" >"$R/trace-facts" || rc=$?
+echo "trace_rc=$rc"
+touch "$R/.stop"
+wait $hammer
+tr ' ' '\n' <"$R/hammer"
+updates "$port" 2
+curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/after.prom"
+curl -s -m 10 -H 'Accept: application/openmetrics-text' "http://127.0.0.1:$port/metrics" >"$R/after.om"
+cp "$R/tf/iommu_flush.prom" "$R/textfile.prom"
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+echo "exporter_rc=$rc"
+cat "$R/trace-facts"
+
+# Least privilege: nobody, the three capabilities in its ambient set and
+# nothing else in its bounding set.  The workload runs as root beside it.
+caps=+bpf,+perfmon,+syslog
+setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all,$caps --ambient-caps=-all,$caps \
+	--bounding-set=-all,$caps "$tool" -l 127.0.0.1:0 -i 0.5 -d 30 2>"$R/nobody.err" &
+pid=$!
+port=$(serving "$R/nobody.err" $pid)
+if [ -n "$port" ]; then
+	"$@" >/dev/null 2>&1
+	updates "$port" 2
+	curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/nobody.prom"
+	kill -TERM $pid
+fi
+rc=0; wait $pid || rc=$?
+echo "nobody_rc=$rc"
+echo "nobody_maps=$(sed -n 's/^iommu_maps_total{[^}]*} //p' "$R/nobody.prom" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')"
+rc=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$tool" -d 1 >/dev/null 2>"$R/nocaps.err" || rc=$?
+echo "nocaps_rc=$rc"

@@ -1,0 +1,122 @@
+# iommu-flush-exporter in the VM, against ftrace: tests/guest/exporter-scrape.sh
+# runs it (HTTP and textfile, every 0.5 s) while the dd on the NVMe runs
+# under ftrace, scraped before and after and by a loop of scrapers in both
+# formats throughout, under intel-iommu strict and lazy.  For each boot:
+# - the counters' increase between the two scrapes, summed over series,
+#   equals ftrace's count of each event, bytes mapped and unmapped equal
+#   ftrace's, and each histogram's _count increase is its events' number;
+# - histogram_quantile(0.5) of the unmap sizes, computed as Prometheus does
+#   from the scraped buckets, lies in the bucket of dd's 64 KiB;
+# - no counter went down, promtool lints the scrape and the textfile, the
+#   OpenMetrics scrape ends with # EOF, every concurrent scrape was whole,
+#   and the exporter exits 0 on SIGTERM;
+# - as nobody with CAP_BPF, CAP_PERFMON and CAP_SYSLOG only, it serves the
+#   figures of a root workload; with no capability it refuses in one line.
+# The HTTP side against Prometheus itself is tests/host/exporter.t.
+source "$(dirname "$0")/../lib/test.sh"
+make -s -C "$TOP" build >&2 || { notok "building the tools"; exit 1; }
+has_series || skip_rest "no series for $BASE"
+DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
+
+# increases between two scrapes, summed over series: NAME[{reason}]=N lines
+deltas() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+def parse(p):
+    d = {}
+    for line in open(p):
+        if line.startswith("#") or not line.strip():
+            continue
+        name, rest = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$', line.strip()).group(1, 2), line.split()[-1]
+        d[(name[0], name[1] or "")] = float(rest)
+    return d
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+sums, down = {}, 0
+for k, v in b.items():
+    dv = v - a.get(k, 0)
+    name, labels = k
+    if (name.endswith("_total") or name.endswith("_bucket") or name.endswith("_count")) and dv < 0:
+        down += 1
+    key = name
+    m = re.search(r'reason="([^"]*)"', labels)
+    if m and name.startswith("iommu_") and not name.startswith("iommu_exporter"):
+        sums[name + "{" + m.group(1) + "}"] = sums.get(name + "{" + m.group(1) + "}", 0) + dv
+    m = re.search(r'le="([^"]*)"', labels)
+    if m:
+        key = name + "{le=" + m.group(1) + "}"
+    sums[key] = sums.get(key, 0) + dv
+for k, v in sorted(sums.items()):
+    print("%s=%s" % (k, repr(v) if v != int(v) else int(v)))
+print("went_down=%d" % down)
+# histogram_quantile(0.5) of the unmap sizes, as Prometheus computes it
+bk = sorted(((float("inf") if k.split("le=")[1][:-1] == "+Inf" else float(k.split("le=")[1][:-1]), v)
+             for k, v in sums.items() if k.startswith("iommu_unmap_size_bytes_bucket{")))
+if bk and bk[-1][1] > 0:
+    rank, lo, prev = 0.5 * bk[-1][1], 0.0, 0.0
+    for le, c in bk:
+        if c >= rank:
+            q = le if le == float("inf") else lo + (le - lo) * (rank - prev) / (c - prev)
+            break
+        lo, prev = le, c
+    print("unmap_size_p50=%g" % q)
+PY
+}
+f() { local v; v=$(fact "$1" "$2"); echo "${v:-0}"; }
+fsum() { sed -n "s/^$1_[^=]*=//p" "$2" | awk '{ s += $1 } END { print s + 0 }'; }
+
+# exporter metric : ftrace event
+PAIRS="iommu_maps_total:map iommu_unmaps_total:unmap iommu_gather_range_adds_total:iotlb_gather_add
+iommu_iotlb_syncs_total:iotlb_sync iommu_iotlb_flush_alls_total:flush_iotlb_all iommu_sync_maps_total:sync_map
+iommu_dma_fq_queued_total:dma_fq_queue iommu_dma_fq_flushes_total:dma_fq_flush"
+
+boot() {
+	local n=$1; shift
+	local res="$TMP/$n" F="$TMP/$n.facts" D="$TMP/$n.deltas" bad="" seen="" p m e
+	mkdir -p "$res"
+	if ! "$TOP/scripts/vm-run" --base "$BASE" --results "$res" "$@" -- \
+		tests/guest/exporter-scrape.sh "${DD[@]}" >"$F"; then
+		notok "$n: the VM run failed ($(tail -n1 "$res/exporter.err" 2>/dev/null))"; return 1
+	fi
+	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$F"
+	echo "== $n"; cat "$F"; cat "$res/exporter.err"
+	check "$n: served, traced and stopped (port $(f port "$F"), trace $(f trace_rc "$F"), exit $(f exporter_rc "$F"))" \
+		[ -n "$(fact port "$F")" -a "$(f trace_rc "$F")" = 0 -a "$(f exporter_rc "$F")" = 0 -a -s "$res/after.prom" ] || return 1
+	deltas "$res/before.prom" "$res/after.prom" >"$D"
+	cat "$D"
+	for p in $PAIRS; do
+		m=${p%%:*} e=${p#*:}
+		[ "$(f $m "$D")" = "$(f n_$e "$F")" ] || bad+=" $m: +$(f $m "$D") ftrace $(f n_$e "$F");"
+		seen+=" ${e}=$(f $m "$D")"
+	done
+	check "$n: each counter's increase between the scrapes equals ftrace's count:$seen${bad:+ MISMATCH$bad}" \
+		[ -z "$bad" -a "$(f iommu_unmaps_total "$D")" -ge 256 ]
+	check "$n: bytes mapped +$(f iommu_mapped_bytes_total "$D") and unmapped +$(f iommu_unmapped_bytes_total "$D") equal ftrace's ($(fsum map_bytes "$F"), $(fsum unmap_bytes "$F"))" \
+		[ "$(f iommu_mapped_bytes_total "$D")" = "$(fsum map_bytes "$F")" -a "$(f iommu_unmapped_bytes_total "$D")" = "$(fsum unmap_bytes "$F")" ]
+	local syncs=$(( $(f n_iotlb_sync "$F") + $(f n_dma_fq_flush "$F") ))
+	local durs=$(( $(f n_iotlb_sync "$F") + $(f n_flush_iotlb_all "$F") ))
+	check "$n: a histogram sample per event: map sizes +$(f iommu_map_size_bytes_count "$D") of $(f n_map "$F"), unmap sizes +$(f iommu_unmap_size_bytes_count "$D") of $(f n_unmap "$F"), unmaps per flush +$(f iommu_unmaps_per_flush_count "$D") of $syncs, durations +$(f iommu_iotlb_sync_duration_seconds_count "$D") of $durs" \
+		[ "$(f iommu_map_size_bytes_count "$D")" = "$(f n_map "$F")" -a "$(f iommu_unmap_size_bytes_count "$D")" = "$(f n_unmap "$F")" \
+		  -a "$(f iommu_unmaps_per_flush_count "$D")" = $syncs -a "$(f iommu_iotlb_sync_duration_seconds_count "$D")" = $durs ]
+	check "$n: histogram_quantile(0.5) of the unmap sizes, $(f unmap_size_p50 "$D"), lies in dd's 64 KiB bucket (65535, 131071]" \
+		awk -v v="$(f unmap_size_p50 "$D")" 'BEGIN { exit !(v > 65535 && v <= 131071) }'
+	check "$n: no counter or bucket went down ($(f went_down "$D"))" [ "$(f went_down "$D")" = 0 ]
+	local lint=""
+	for t in after.prom textfile.prom; do
+		promtool check metrics <"$res/$t" >"$TMP/lint" 2>&1 || lint+=" $t: $(head -c 160 "$TMP/lint")"
+		[ -s "$TMP/lint" ] && lint+=" $t: $(head -c 160 "$TMP/lint")"
+	done
+	check "$n: promtool lints the scrape and the textfile clean${lint:+:$lint}; the OpenMetrics scrape ends with # EOF" \
+		bash -c '[ -z "$1" ] && [ "$(tail -n1 "$2")" = "# EOF" ]' _ "$lint" "$res/after.om"
+	check "$n: $(f hammer_scrapes "$F") scrapes during the workload, $(f hammer_bad "$F") not whole" \
+		[ "$(f hammer_scrapes "$F")" -gt 0 -a "$(f hammer_bad "$F")" = 0 ]
+	check "$n: the exporter said nothing but where it serves ($(grep -v 'serving\|writing' "$res/exporter.err" | head -c 200))" \
+		bash -c '! grep -qv "serving http\|writing .* every" "$1"' _ "$res/exporter.err"
+	check "$n: as nobody with CAP_BPF, CAP_PERFMON, CAP_SYSLOG: exit $(f nobody_rc "$F"), $(f nobody_maps "$F") maps of a root dd served ($(head -c 160 "$res/nobody.err"))" \
+		[ "$(f nobody_rc "$F")" = 0 -a "$(f nobody_maps "$F")" -ge 1 ]
+	check "$n: as nobody with no capability: exit $(f nocaps_rc "$F"), one line ($(head -c 160 "$res/nocaps.err"))" \
+		[ "$(f nocaps_rc "$F")" = 1 -a "$(wc -l <"$res/nocaps.err")" = 1 ]
+}
+
+boot intel-strict --iommu intel --strict
+boot intel-lazy --iommu intel
+done_testing
