@@ -273,7 +273,7 @@ TOOL_LIBS_metrics-fixture := $(MHD_LIBS) -lpthread
 
 # PREFIX and DESTDIR as usual: the tools in sbin (they need root), the man
 # pages, the bash completion (one file, loaded by bash-completion under
-# each tool's name: iommu-flushhist is a link to it).
+# each tool's name: iommu-flushhist and iommu-flush-exporter are links to it).
 COMPLETIONS := $(PREFIX)/share/bash-completion/completions
 install: build
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(COMPLETIONS)
@@ -281,6 +281,7 @@ install: build
 	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
 	$(Q)install -m 0644 completions/iommu-flushtop $(DESTDIR)$(COMPLETIONS)/
 	$(Q)ln -sf iommu-flushtop $(DESTDIR)$(COMPLETIONS)/iommu-flushhist
+	$(Q)ln -sf iommu-flushtop $(DESTDIR)$(COMPLETIONS)/iommu-flush-exporter
 
 # libFuzzer harnesses (tests/fuzz/, docs/reliability.md): clang with the
 # fuzzer's coverage, ASan and UBSan, on what they drive built the same way:

@@ -25,7 +25,7 @@ help_opts() {
 }
 words() { tr ' \t' '\n\n' | grep -v '^$' | sort -u; }
 
-for t in iommu-flushtop iommu-flushhist; do
+for t in iommu-flushtop iommu-flushhist iommu-flush-exporter; do
 	f=_${t//-/_}
 	got=$(comp "$f" "$t" - | grep -vx -- --)
 	want=$(help_opts ".output/bin/$t")
@@ -74,11 +74,20 @@ check "iommu-flushhist -- dd M completes files (Makefile)" \
 check "iommu-flushhist -i tests/fixtures/dumps/intel-l completes the .json" \
 	[ "$(comp _iommu_flushhist iommu-flushhist -i tests/fixtures/dumps/intel-l)" = $fx ]
 
+exp=.output/bin/iommu-flush-exporter
+accepted "iommu-flush-exporter --source" "$(comp _iommu_flush_exporter iommu-flush-exporter --source '')" \
+	timeout 10 $exp --source @ -d 0.1 -l 127.0.0.1:0
+accepted "iommu-flush-exporter -l" "$(comp _iommu_flush_exporter iommu-flush-exporter -l '')" \
+	timeout 10 $exp -l @ -d 0.1
+check "iommu-flush-exporter --textfile t completes directories (tests/)" \
+	bash -c 'grep -qx tests <<<"$1" && ! grep -qx Makefile <<<"$1"' _ "$(comp _iommu_flush_exporter iommu-flush-exporter --textfile t)"
+
 # installed, and found by bash-completion's own loader
 make -s install DESTDIR="$TMP/root" PREFIX=/usr >&2
 cdir="$TMP/root/usr/share/bash-completion/completions"
-check "make install: the completion under both names (iommu-flushhist a link)" \
-	bash -c '[ -f "$1/iommu-flushtop" ] && [ "$(readlink "$1/iommu-flushhist")" = iommu-flushtop ]' _ "$cdir"
+check "make install: the completion under the three names (iommu-flushhist and iommu-flush-exporter links)" \
+	bash -c '[ -f "$1/iommu-flushtop" ] && [ "$(readlink "$1/iommu-flushhist")" = iommu-flushtop ] &&
+		[ "$(readlink "$1/iommu-flush-exporter")" = iommu-flushtop ]' _ "$cdir"
 if [ -f /usr/share/bash-completion/bash_completion ]; then
 	got=$(XDG_DATA_DIRS="$TMP/root/usr/share" bash -c '
 		source /usr/share/bash-completion/bash_completion
