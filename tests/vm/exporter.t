@@ -10,9 +10,15 @@
 # - no counter went down, promtool lints the scrape and the textfile, the
 #   OpenMetrics scrape ends with # EOF, every concurrent scrape was whole,
 #   and the exporter exits 0 on SIGTERM;
+# - Prometheus (Debian's, in the guest) scraping it every second, and
+#   node_exporter's textfile collector reading what it writes: PromQL's
+#   difference of each counter's stored values across the window equals
+#   ftrace's count, histogram_quantile(0.5) of the unmap sizes lies in
+#   dd's bucket and that of the sync durations in the log2 bucket of
+#   ftrace's median duration;
 # - as nobody with CAP_BPF, CAP_PERFMON and CAP_SYSLOG only, it serves the
 #   figures of a root workload; with no capability it refuses in one line.
-# The HTTP side against Prometheus itself is tests/host/exporter.t.
+# The HTTP side against hostile clients is tests/host/exporter.t.
 source "$(dirname "$0")/../lib/test.sh"
 make -s -C "$TOP" build >&2 || { notok "building the tools"; exit 1; }
 has_series || skip_rest "no series for $BASE"
@@ -73,7 +79,7 @@ boot() {
 	local n=$1; shift
 	local res="$TMP/$n" F="$TMP/$n.facts" D="$TMP/$n.deltas" bad="" seen="" p m e
 	mkdir -p "$res"
-	if ! "$TOP/scripts/vm-run" --base "$BASE" --results "$res" "$@" -- \
+	if ! "$TOP/scripts/vm-run" --base "$BASE" --timeout 900 --results "$res" "$@" -- \
 		tests/guest/exporter-scrape.sh "${DD[@]}" >"$F"; then
 		notok "$n: the VM run failed ($(tail -n1 "$res/exporter.err" 2>/dev/null))"; return 1
 	fi
@@ -111,6 +117,30 @@ boot() {
 		[ "$(f hammer_scrapes "$F")" -gt 0 -a "$(f hammer_bad "$F")" = 0 ]
 	check "$n: the exporter said nothing but where it serves ($(grep -v 'serving\|writing' "$res/exporter.err" | head -c 200))" \
 		bash -c '! grep -qv "serving http\|writing .* every" "$1"' _ "$res/exporter.err"
+	# Prometheus' own view, direct and through node_exporter's textfile
+	check "$n: Prometheus in the guest scraped both targets ($(f prom_up "$F") up, $(f prom_scrape_errors "$F") scrape errors logged)" \
+		[ "$(f prom_up "$F")" = 2 -a "$(f prom_scrape_errors "$F")" = 0 ]
+	local med lo hi j
+	med=$(awk '/ (iotlb_sync|flush_iotlb_all): / { for (i = 1; i <= NF; i++) if ($i ~ /^duration_ns=/) { sub(/duration_ns=/, "", $i); print $i } }' \
+		"$res/trace.txt" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	read -r lo hi < <(awk -v v="${med:-0}" 'BEGIN { b = 0; while (v >= 1) { b++; v = int(v / 2) } if (b <= 8) print 0, 255; else print 2^(b-1) - 1, 2^b - 1 }')
+	for j in direct textfile; do
+		bad="" seen=""
+		for p in maps:map unmaps:unmap iotlb_syncs:iotlb_sync iotlb_flush_alls:flush_iotlb_all dma_fq_flushes:dma_fq_flush; do
+			m=${p%%:*} e=${p#*:}
+			[ "$(fact prom_${j}_$m "$F")" = "$(f n_$e "$F")" ] || bad+=" $m: $(fact prom_${j}_$m "$F") ftrace $(f n_$e "$F");"
+			seen+=" $m=$(fact prom_${j}_$m "$F")"
+		done
+		check "$n: PromQL ($j) sum(M @ t1) - sum(M @ t0) equals ftrace's count:$seen${bad:+ MISMATCH$bad}" \
+			[ -z "$bad" -a "$(fact prom_${j}_unmaps "$F")" -ge 256 ]
+		check "$n: PromQL ($j) bytes mapped $(fact prom_${j}_mapped_bytes "$F"), unmapped $(fact prom_${j}_unmapped_bytes "$F"): ftrace's" \
+			[ "$(fact prom_${j}_mapped_bytes "$F")" = "$(fsum map_bytes "$F")" -a "$(fact prom_${j}_unmapped_bytes "$F")" = "$(fsum unmap_bytes "$F")" ]
+		check "$n: PromQL ($j) histogram_quantile(0.5) of unmap sizes $(fact prom_${j}_unmap_size_p50 "$F") in dd's bucket (65535, 131071]" \
+			awk -v v="$(fact prom_${j}_unmap_size_p50 "$F")" 'BEGIN { exit !(v != "" && v > 65535 && v <= 131071) }'
+		check "$n: PromQL ($j) histogram_quantile(0.5) of sync durations, $(fact prom_${j}_sync_p50 "$F") s, in the log2 bucket of ftrace's median ${med:-none} ns: ($lo, $hi] ns" \
+			awk -v v="$(fact prom_${j}_sync_p50 "$F")" -v lo="$lo" -v hi="$hi" -v m="${med:-}" \
+				'BEGIN { exit !(m != "" && v != "" && v * 1e9 > lo - 1e-3 && v * 1e9 <= hi + 1e-3) }'
+	done
 	check "$n: as nobody with CAP_BPF, CAP_PERFMON, CAP_SYSLOG: exit $(f nobody_rc "$F"), $(f nobody_maps "$F") maps of a root dd served ($(head -c 160 "$res/nobody.err"))" \
 		[ "$(f nobody_rc "$F")" = 0 -a "$(f nobody_maps "$F")" -ge 1 ]
 	check "$n: as nobody with no capability: exit $(f nocaps_rc "$F"), one line ($(head -c 160 "$res/nocaps.err"))" \
