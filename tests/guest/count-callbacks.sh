@@ -3,7 +3,8 @@
 # events the fallback source hooks, over CMD's run.  A kprobe event on each
 # function named, and iommu:map/iommu:unmap, each with a hist trigger whose
 # total of hits is the count; the flush queue's timer is given time to run
-# before the window closes.  Prints ft_<FUNC>=N, ft_map=N, ft_unmap=N.
+# before the window closes.  Prints ft_<FUNC>=N, ft_map=N, ft_unmap=N and
+# ft_window_us=N, the window's length by the guest's clock.
 # A name two functions share (Debian's arm64 kernel builds arm-smmu and
 # arm-smmu-v3 in, and both have arm_smmu_iotlb_sync) gets a probe at each
 # address, their hits summed (ft_instances_<FUNC> says how many): a driver
@@ -37,6 +38,7 @@ for e in "${evs[@]}"; do
 	echo 'hist:keys=common_pid' >$T/events/$e/trigger
 	echo 1 >$T/events/$e/enable
 done
+w0=$(date +%s%N)
 echo 1 >$T/tracing_on
 "$@" >&2
 # the flush queue's timeout is 10 ms (1 s only for single-queue devices:
@@ -44,6 +46,8 @@ echo 1 >$T/tracing_on
 # seen under TCG (25 ms)
 sleep 0.5
 for e in "${evs[@]}"; do echo 0 >$T/events/$e/enable; done
+# the window's length by the guest's clock: what bounds the timer's flushes
+echo "ft_window_us=$(( ($(date +%s%N) - w0) / 1000 ))"
 declare -A hits=() drops=()
 for e in "${evs[@]}"; do
 	n=${e#*/} n=${n%__*}

@@ -14,7 +14,8 @@
 set -u
 tool=$PWD/.output/bin/iommu-flush-exporter
 R=$VM_RESULTS
-mkdir -p "$R/tf"
+TF=/tmp/exporter-tf   # local: a 9p share races rename() against readers
+mkdir -p "$TF"
 
 # serving: the port from the exporter's "serving http://ADDR:PORT/metrics" line
 serving() {   # serving ERRFILE PID
@@ -40,7 +41,7 @@ updates() {   # updates PORT N
 	return 1
 }
 
-"$tool" -l 127.0.0.1:0 --textfile "$R/tf" -i 0.5 2>"$R/exporter.err" &
+"$tool" -l 127.0.0.1:0 --textfile "$TF" -i 0.5 2>"$R/exporter.err" &
 pid=$!
 port=$(serving "$R/exporter.err" $pid)
 echo "port=$port"
@@ -60,7 +61,7 @@ scrape_configs:
     static_configs: [ { targets: ["127.0.0.1:$nport"] } ]
 YML
 prometheus-node-exporter --collector.disable-defaults --collector.textfile \
-	--collector.textfile.directory="$R/tf" --web.listen-address=127.0.0.1:$nport >/tmp/ne.log 2>&1 &
+	--collector.textfile.directory="$TF" --web.listen-address=127.0.0.1:$nport >/tmp/ne.log 2>&1 &
 ne=$!
 prometheus --config.file=/tmp/prom.yml --storage.tsdb.path=/tmp/tsdb \
 	--web.listen-address=127.0.0.1:$pport >/tmp/prom.log 2>&1 &
@@ -109,7 +110,7 @@ tr ' ' '\n' <"$R/hammer"
 updates "$port" 2
 curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/after.prom"
 curl -s -m 10 -H 'Accept: application/openmetrics-text' "http://127.0.0.1:$port/metrics" >"$R/after.om"
-cp "$R/tf/iommu_flush.prom" "$R/textfile.prom"
+cp "$TF/iommu_flush.prom" "$R/textfile.prom"
 # Prometheus' view of the same window: the difference of each metric's
 # stored value at t1 and at t0 (both idle moments, the workload between).
 # Not increase(): it extrapolates to the window's edges.

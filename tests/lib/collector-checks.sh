@@ -91,14 +91,15 @@ col_dd_strict() {
 		grep -q "^col_row=[0-9]*|$drv|DMA|dma-iommu|$bdf|" "$TMP/$n.facts"
 }
 col_dd_lazy() {
-	local n=$1 drv=$2-iommu prog fl en q h sh smax tb want bdf
+	local n=$1 drv=$2-iommu prog fl en q h sh smax tb want bdf b
 	prog=$(col_prog $2)
 	check "$n: collector: $prog programs attached ($(f col_prog_type $n))" [ "$(f col_prog_type $n)" = $prog ]
 	col_compare $n dma-iommu dma
 	fl=$(f col_n_fq_flush $n) en=$(f col_n_fq_flush_entries $n) q=$(f col_n_fq_queue $n)
 	h=$(f col_cons_dma-iommu_hist_unmaps_per_sync $n)
-	check "$n: collector: $fl flush-queue flushes cover $en unmaps, many each (histogram $h), all $q queued" \
-		[ "$fl" -ge 1 -a "$en" = "$q" -a $((en / (fl ? fl : 1))) -ge 4 -a "$(f col_n_sync $n)" = 0 ]
+	b=$(fq_flush_bound "$(f fq_span_us $n)" "$q" "$(f fq_domains $n)")
+	check "$n: collector: $fl flush-queue flushes cover $en unmaps (histogram $h), all $q queued, at most the $b its timer and full rings can make in ftrace's $(f fq_span_us $n) us on $(f fq_domains $n) domain(s)" \
+		[ "$fl" -ge 1 -a "$en" = "$q" -a "$fl" -le "$b" -a "$(f col_n_sync $n)" = 0 ]
 	sh=$(f col_cons_dma-iommu_hist_stale_ns $n) smax=$(f stale_max_us $n)
 	tb=$(top_bucket "$sh") want=$(bucket_of $((smax * 1000)))
 	check "$n: collector: a stale window for each of the $(f fq_covered $n) queued IOVAs ($(sum_hist "$sh")), the longest in bucket $tb, ftrace's $smax us in bucket $want" \

@@ -5,8 +5,8 @@
 # triggers over the same window, around an O_DIRECT dd of the NVMe ($DD).
 # The checks: the programs that ran; syncs, flush-alls, maps and unmaps
 # equal ftrace's; nothing dropped; strict, every sync covered 1 unmap;
-# lazy, no sync, every unmap queued, the flush-alls cover many each, a
-# stale window per queued unmap; the rows name the driver, the domain type
+# lazy, no sync, every unmap queued, no more flush-alls than the flush
+# queue's timer can make in the window, a stale window per queued unmap; the rows name the driver, the domain type
 # and the NVMe's PCI address.  Facts in $TMP/NAME.
 
 fb_f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
@@ -16,7 +16,7 @@ fb_f() { local v; v=$(fact "$1" "$TMP/$2"); echo "${v:-0}"; }
 # option forcing it ("-": the collector chooses), MODE strict or lazy.
 fb_run() {
 	local n=$1 prog=$2 popt=$3 drv=$4 sfn=$5 ffn=$6 mode=$7; shift 7
-	local po=() s fs a fa m fm u fu h q k sh type bdf
+	local po=() s fs a fa m fm u fu h q k sh type bdf nd b
 	[ "$popt" = - ] || po=("$popt")
 	if ! vm "$TMP/$n" "$@" -- "$TOP/.output/tests/collector-dump" --rows --source fallback "${po[@]}" -- \
 		tests/guest/count-callbacks.sh "$sfn,$ffn" -- "${DD[@]}"; then
@@ -39,8 +39,13 @@ fb_run() {
 		type=DMA
 	else
 		q=$(fb_f col_n_unmap_unsynced $n) k=$(sum_hist "$h")
-		check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, many each (histogram $h)" \
-			[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a $((q / (k ? k : 1))) -ge 4 ]
+		# the flush-alls are the flush queue's: no more than its timer
+		# and full rings can make in the guest-measured window, on as
+		# many domains as have DMA-FQ rows
+		nd=$(grep -c "^col_row=[0-9]*|$drv|DMA-FQ|" "$TMP/$n")
+		b=$(fq_flush_bound "$(fb_f ft_window_us $n)" "$q" "$nd")
+		check "$n: lazy: no sync ($s), all $u unmaps queued ($q), $k of the $a flush-alls cover them, at most the $b the flush queue's timer can make in the $(fb_f ft_window_us $n) us window on $nd domain(s) (histogram $h)" \
+			[ "$s" = 0 -a "$q" = "$u" -a "$k" -ge 1 -a "$k" -le "$a" -a "$a" -le "$b" -a "$nd" -ge 1 ]
 		sh=$(fb_f col_n_hist_stale_ns $n)
 		check "$n: lazy: a stale window for each of the $q queued unmaps ($(sum_hist "$sh"), histogram $sh), none unmeasured ($(fb_f col_n_stale_unmeasured $n))" \
 			[ "$(sum_hist "$sh")" = "$q" -a "$(fb_f col_n_stale_unmeasured $n)" = 0 ]

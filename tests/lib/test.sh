@@ -53,6 +53,17 @@ run() {
 # the bucket a value falls in.
 sum_hist() { echo "$1" | tr ',' '\n' | awk -F: '$2 { s += $2 } END { print s + 0 }'; }
 top_bucket() { echo "$1" | tr ',' '\n' | sed -n 's/:.*//p' | sort -n | tail -n1; }
+# fq_flush_bound SPAN_US Q DOMAINS: the most flush-queue flushes SPAN_US
+# of queueing can hold, Q entries queued on DOMAINS domains (a timer
+# each): per domain, the timer's, one per 8 ms (IOVA_DEFAULT_FQ_TIMEOUT is
+# 10 ms, msecs_to_jiffies(10) = 3 ticks at HZ=250, Debian's HZ and the test
+# kernels'; the timer is re-armed only after it fired, and fires at the
+# earliest two whole ticks after its arming; jiffies never run ahead of
+# the clock, however late a busy host lets the guest run), plus one per
+# full per-CPU ring (256 slots, 255 entries).  A bound from what the guest
+# measured: on a busy host dd's unmaps come slower, each flush covers
+# fewer, and the bound widens with the span instead of failing.
+fq_flush_bound() { echo $(( ${3:-1} * ($1 / 8000 + 1) + $2 / 255 )); }
 bucket_of() { awk -v v="$1" 'BEGIN { b = 0; while (v >= 1) { b++; v /= 2 } print (b > 31 ? 31 : b) }'; }
 fact() { sed -n "s/^$1=//p" "$2" | tail -n 1; }
 

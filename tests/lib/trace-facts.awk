@@ -25,6 +25,8 @@
 # the arming right after it on its CPU (fq_timer_arm_gap_max_us): their sum
 # is stale_bound_us, what the guest's own timer took in this trace.  A
 # firing whose arming predates the trace counts from the trace's start.
+# fq_span_us, from the first dma_fq_queue to the last dma_fq_flush, is the
+# window the timer's flushes fall in.
 
 function consumer(c) {
 	if (c ~ /\[iommu_(gather|walk)_test\]/) return "testmod"
@@ -113,9 +115,12 @@ function hex(s,   n, i, c) {
 		q_dev[f["dev"]]++
 		queued++
 		lastq_ts[cpu] = ts
+		if (!q_any) { q_any = 1; q_ts0 = ts }
+		if (!(f["domain"] in q_doms)) { q_doms[f["domain"]] = 1; n_qdoms++ }
 	} else if (ev == "dma_fq_flush") {
 		k = f["domain"] SUBSEP f["seq"]
 		fl_ts[k] = ts
+		fl_last = ts
 		# the timer's flush, on the CPU its firing ran on
 		if (f["reason"] == "timer" && (cpu in firing)) {
 			if (ts - firing[cpu] > span_max) span_max = ts - firing[cpu]
@@ -162,4 +167,8 @@ END {
 	printf "fq_timer_armed=%d\nfq_timer_fired=%d\nfq_timer_cycles=%d\n", timer_armed, timer_fired, timer_cycles
 	printf "fq_timer_span_max_us=%d\nfq_timer_arm_gap_max_us=%d\n", int(span_max * 1000000 + 0.5), int(arm_gap_max * 1000000 + 0.5)
 	printf "stale_bound_us=%d\n", int((span_max + arm_gap_max) * 1000000 + 0.5)
+	# from the first queued entry to the last flush: what bounds how many
+	# flushes the timer can have made (tests/lib/test.sh, fq_flush_bound)
+	printf "fq_domains=%d\n", n_qdoms
+	printf "fq_span_us=%d\n", (q_any && fl_last > q_ts0) ? int((fl_last - q_ts0) * 1000000 + 0.5) : 0
 }

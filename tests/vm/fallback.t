@@ -11,7 +11,8 @@
 # - syncs and flush-alls equal ftrace's count of the driver's iotlb_sync and
 #   flush_iotlb_all, maps and unmaps its iommu:map/unmap, nothing dropped;
 # - strict: every sync covered exactly 1 unmap; lazy: no sync, every unmap
-#   queued, and the flush-alls cover many each;
+#   queued, and no more flush-alls than the flush queue's timer can make in
+#   the window the guest measured (tests/lib/test.sh, fq_flush_bound);
 # - the rows name the driver and the NVMe's PCI address.
 # On the patched kernel, the fallback forced (--source fallback) and the
 # tracepoint source, nested around the same workload, give the same syncs,
