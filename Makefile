@@ -143,7 +143,7 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build sanitize fuzz soak-fuzz deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
+.PHONY: all build tools deb sanitize fuzz soak-fuzz deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
 # A plain `make` builds; installing packages is `make deps` (or the targets
 # below that run in a VM, which call it first).
@@ -164,11 +164,15 @@ help:
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
 	@echo "make bench       handler cost per event, and the series' overhead with events disabled"
 	@echo "make ab PATCH=F  A/B of a review thread's patch: flush figures without and with it"
+	@echo "make deb         the Debian package in .output/deb/ (dpkg-buildpackage -us -uc -b, then lintian)"
 	@echo "make install     the tools and man pages into DESTDIR/PREFIX (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build output of the tree (the kernel cache stays)"
 	@echo "V=1 shows the commands"
 
 build: $(LIBS) $(TEST_BINS) $(TOOLS)
+
+# the three tools alone (what make install and the Debian package ship)
+tools: $(TOOLS)
 
 sanitize: $(LIBS_SAN) $(TEST_SAN_BINS) $(TOOLS_SAN)
 
@@ -197,22 +201,22 @@ layer_of = $(firstword $(subst /, ,$(1)))
 $(OUTPUT)/lib/%.o: tools/lib/%.c | $(NOBPF_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
 
 $(OUTPUT)/san/lib/%.o: tools/lib/%.c | $(NOBPF_HDRS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_$(call layer_of,$*)) -c $< -o $@
 
 $(OUTPUT)/lib/testing/%.o: tests/lib/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
 
 $(OUTPUT)/san/lib/testing/%.o: tests/lib/%.c
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_testing) -c $< -o $@
 
 SKEL_OBJS := $(patsubst tools/lib/%.c,%.o,$(patsubst tests/lib/%.c,testing/%.o,$(SKEL_SRCS)))
 $(addprefix $(OUTPUT)/lib/,$(SKEL_OBJS)) $(addprefix $(OUTPUT)/san/lib/,$(SKEL_OBJS)): $(SKEL)
@@ -241,27 +245,27 @@ BPF_TEST_SAN_BINS := $(filter-out $(NOBPF_SAN_BINS),$(TEST_SAN_BINS))
 
 $(NOBPF_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIBS_NOBPF) | $(OUTPUT)/tests $(NOBPF_HDRS)
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
 
 $(NOBPF_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIBS_NOBPF_SAN) | $(OUTPUT)/san/tests $(NOBPF_HDRS)
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF_SAN) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_nobpf) $< $(LIBS_NOBPF_SAN) $(JSON_LIBS) -lm $(TOOL_LIBS) -o $@
 
 $(BPF_TEST_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_TESTING) $(LIBS) | $(OUTPUT)/tests
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING) $(LIBS) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING) $(LIBS) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
 
 $(BPF_TEST_SAN_BINS): $(OUTPUT)/san/tests/%: tests/unit/%.c $(LIB_TESTING_SAN) $(LIBS_SAN) | $(OUTPUT)/san/tests
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING_SAN) $(LIBS_SAN) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIB_TESTING_SAN) $(LIBS_SAN) $(BPF_LIBS) $(JSON_LIBS) -lm -o $@
 
 $(OUTPUT)/bin/%: tools/%.c $(LIBS) | $(OUTPUT)/bin
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
 
 $(OUTPUT)/san/bin/%: tools/%.c $(LIBS_SAN) | $(OUTPUT)/san/bin
 	$(call msg,CCLD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(INC_all) $< $(LIBS_SAN) $(BPF_LIBS) -lm $(JSON_LIBS) $(TOOL_LIBS) -o $@
 
 # what each tool links beyond the library: curses for the screen, the HTTP
 # server for the exporter (and the test program that serves made-up
@@ -275,7 +279,7 @@ TOOL_LIBS_metrics-fixture := $(MHD_LIBS) -lpthread
 # pages, the bash completion (one file, loaded by bash-completion under
 # each tool's name: iommu-flushhist and iommu-flush-exporter are links to it).
 COMPLETIONS := $(PREFIX)/share/bash-completion/completions
-install: build
+install: tools
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(COMPLETIONS)
 	$(Q)$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/)
 	$(Q)$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/)
@@ -370,6 +374,19 @@ ab: deps build
 demo: deps
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/demo
+
+# The Debian package (debian/, docs/packaging.md): dpkg-buildpackage on a
+# copy of the tree in .output/deb/src, so the .deb, .changes and .buildinfo
+# land in .output/deb/ (not in the checkout's parent); then lintian.
+DEB_OUT := .output/deb
+deb: deps
+	$(call msg,DEB,$(DEB_OUT))
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	$(Q)tar -c --exclude=./.output --exclude=./.git --exclude=./debian/.debhelper . | tar -x -C $(DEB_OUT)/src
+	$(Q)cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b $(if $(V),,>../build.log 2>&1) || \
+		{ echo "make deb: dpkg-buildpackage failed$(if $(V),, (.output/deb/build.log))" >&2; exit 1; }
+	$(Q)lintian --fail-on error,warning $(DEB_OUT)/*.changes
+	$(Q)ls $(DEB_OUT)/*.deb
 
 # The same on arm64: QEMU's virt machine, SMMUv3, strict (DEMO_LAZY=1: lazy).
 demo-arm64: deps

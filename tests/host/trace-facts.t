@@ -4,7 +4,8 @@
 # by the domain's type, and in lazy mode an entry no flush covered is caught
 # with the stale window measured from timestamps, and the bound on it that
 # the flush queue's own timer gives (arming to flush, plus the gap from a
-# queue to the arming after it) catches an entry that waited a cycle more.
+# queue to the arming after it) catches an entry that waited a cycle more;
+# the span and domains that bound how many flushes the timer can make.
 source "$(dirname "$0")/../lib/test.sh"
 a() { awk -f "$TOP/tests/lib/trace-facts.awk" "$TOP/tests/fixtures/$1" >"$TMP/$1.facts"; }
 g() { fact "$1" "$TMP/$2.facts"; }
@@ -32,6 +33,8 @@ check "lazy: the timer armed twice, fired once; arming to flush 11998 us, queue 
 	  "$(g fq_timer_span_max_us $l)" = 11998 -a "$(g fq_timer_arm_gap_max_us $l)" = 3 ]
 check "lazy: the stale window ($(g stale_max_us $l) us) within the timer's bound ($(g stale_bound_us $l) us)" \
 	[ "$(g stale_bound_us $l)" = 12001 -a "$(g stale_max_us $l)" -le "$(g stale_bound_us $l)" ]
+check "lazy: queueing spans $(g fq_span_us $l) us from the first queued entry to the last flush, on $(g fq_domains $l) domain: at most $(fq_flush_bound "$(g fq_span_us $l)" "$(g fq_queued $l)" "$(g fq_domains $l)") flushes of its timer" \
+	[ "$(g fq_span_us $l)" = 12000 -a "$(g fq_domains $l)" = 1 -a "$(fq_flush_bound 12000 3 1)" = 2 -a "$(fq_flush_bound 7999 255 2)" = 3 ]
 a trace-lazy-late.txt
 z=trace-lazy-late.txt
 check "lazy, an entry that missed its flush: stale window $(g stale_max_us $z) us beyond the timer's bound $(g stale_bound_us $z) us" \

@@ -72,6 +72,15 @@ static bool is(const char *text, const char *series, const char *want)
 	return v && !strcmp(v, want);
 }
 
+static int occurrences(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
 static void save(const char *dir, const char *name, const char *text)
 {
 	char path[4096];
@@ -116,6 +125,9 @@ int main(int argc, char **argv)
 	d->rows[2].count[IFL_C_FQ_FLUSH_FULL] = 1;
 	d->rows[2].hist[IFL_H_UNMAPS_PER_SYNC][0] = 6;
 	d->drops[IFL_DROP_KEYS] = 9;
+	/* what the collector read in sysfs for the first device only */
+	snprintf(d->rows[0].device_desc, sizeof(d->rows[0].device_desc), "nvme nvme0n1");
+	snprintf(d->rows[1].device_desc, sizeof(d->rows[1].device_desc), "nvme nvme0n1");
 
 	CHECK(m && ifl_metrics_add(m, d) == 0 && ifl_metrics_add(m, d) == 0,
 	      "two deltas are added");
@@ -163,6 +175,12 @@ int main(int argc, char **argv)
 	      strstr(om, "# TYPE iommu_exporter info\n") && strstr(prom, "# TYPE iommu_exporter_info gauge\n") &&
 	      strstr(om, "\niommu_maps_total" DMA " 30\n"),
 	      "families: OpenMetrics names counters without _total and has an info type; samples keep _total");
+	CHECK(is(prom, "iommu_device_info{device=\"0000:00:04.0\",description=\"nvme nvme0n1\"}", "1") &&
+	      strstr(prom, "# TYPE iommu_device_info gauge\n") && strstr(om, "# TYPE iommu_device info\n") &&
+	      !strstr(prom, "iommu_device_info{device=\"0000:00:05.0\"") &&
+	      occurrences(prom, "\niommu_device_info{") == 1 &&
+	      !strstr(prom, "iommu_maps_total{driver=\"intel-iommu\",consumer=\"dma-iommu\",device=\"0000:00:04.0\",description"),
+	      "what a device is: one iommu_device_info per described device (none for the undescribed), not a label on its series");
 	CHECK(!strstr(prom, "# EOF") && strlen(om) > 6 && !strcmp(om + strlen(om) - 6, "# EOF\n"),
 	      "OpenMetrics ends with # EOF, Prometheus text does not");
 	/* HELP text is plain: OpenMetrics would need " escaped, Prometheus text not */

@@ -2,7 +2,8 @@
 /*
  * sysinfo.c against a fake /sys: the IOMMU drivers are named from the
  * entries of /sys/class/iommu, the groups' domain types counted and
- * turned into strict/lazy, and a missing tree reads as "no IOMMU".
+ * turned into strict/lazy, and a missing tree reads as "no IOMMU"; what a
+ * device is (its driver, block and network devices) from its sysfs links.
  */
 #define _DEFAULT_SOURCE	/* mkdtemp, symlink */
 #include <stdio.h>
@@ -98,6 +99,63 @@ int main(void)
 
 	ifl_sysinfo_iommu_line(&si, small, sizeof(small));
 	CHECK(strlen(small) < sizeof(small), "a short buffer truncates, never overflows (\"%s\")", small);
+
+	/* What a device is: sysfs as the kernel lays it out, relative links */
+	static const char *const links[][2] = {
+		{ "sys/bus/pci/devices/0000:00:03.0", "../../../devices/pci0000:00/0000:00:03.0" },
+		{ "sys/bus/pci/devices/0000:00:02.0", "../../../devices/pci0000:00/0000:00:02.0" },
+		{ "sys/bus/pci/devices/0000:00:03.1", "../../../devices/pci0000:00/0000:00:03.1" },
+		{ "sys/bus/platform/devices/9050000.pcie", "../../../devices/platform/9050000.pcie" },
+		{ "sys/devices/pci0000:00/0000:00:03.0/driver", "../../../bus/pci/drivers/nvme" },
+		{ "sys/devices/pci0000:00/0000:00:02.0/driver", "../../../bus/pci/drivers/virtio-pci" },
+		{ "sys/class/block/nvme0n1", "../../devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1" },
+		{ "sys/class/block/nvme0n2", "../../devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n2" },
+		{ "sys/class/block/nvme0n1p1", "../../devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1/nvme0n1p1" },
+		{ "sys/class/net/eth0", "../../devices/pci0000:00/0000:00:02.0/virtio0/net/eth0" },
+		{ "sys/class/net/lo", "../../devices/virtual/net/lo" },
+		/* 0000:00:03.10 is not below 0000:00:03.1 */
+		{ "sys/class/net/eth9", "../../devices/pci0000:00/0000:00:03.10/net/eth9" },
+	};
+	mkdirs("sys/bus/pci/drivers/nvme");
+	mkdirs("sys/bus/pci/drivers/virtio-pci");
+	mkdirs("sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1/nvme0n1p1");
+	mkdirs("sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n2");
+	put("sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1/nvme0n1p1/partition", "1\n");
+	mkdirs("sys/devices/pci0000:00/0000:00:02.0/virtio0/net/eth0");
+	mkdirs("sys/devices/pci0000:00/0000:00:03.1");
+	mkdirs("sys/devices/pci0000:00/0000:00:03.10/net/eth9");
+	mkdirs("sys/devices/virtual/net/lo");
+	mkdirs("sys/devices/platform/9050000.pcie");
+	mkdirs("sys/class/block");
+	mkdirs("sys/bus/pci/devices");
+	mkdirs("sys/bus/platform/devices");
+	mkdirs("sys/class/net");
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, links[i][0]);
+		if (symlink(links[i][1], path))
+			return 2;
+	}
+	char desc[64];
+
+	ifl_device_desc(root, "0000:00:03.0", desc, sizeof(desc));
+	CHECK(!strcmp(desc, "nvme nvme0n1 nvme0n2"), "an NVMe: its driver and namespaces, not partitions (\"%s\")", desc);
+	ifl_device_desc(root, "0000:00:02.0", desc, sizeof(desc));
+	CHECK(!strcmp(desc, "virtio-pci eth0"), "a virtio NIC: the function's driver and the interface (\"%s\")", desc);
+	ifl_device_desc(root, "0000:00:03.1", desc, sizeof(desc));
+	CHECK(!strcmp(desc, "-"), "no driver bound, nothing on it: \"-\", not a neighbour's eth9 (\"%s\")", desc);
+	ifl_device_desc(root, "9050000.pcie", desc, sizeof(desc));
+	CHECK(!strcmp(desc, "-"), "a platform device found on its bus (\"%s\")", desc);
+	ifl_device_desc(root, "0000:00:03.0,0000:00:02.0,+2", desc, sizeof(desc));
+	CHECK(!strcmp(desc, "nvme nvme0n1 nvme0n2,virtio-pci eth0"), "a group's list: each described (\"%s\")", desc);
+	ifl_device_desc(root, "-", desc, sizeof(desc));
+	CHECK(!strcmp(desc, ""), "an unknown device: no description (\"%s\")", desc);
+	ifl_device_desc(root, "../../../etc", desc, sizeof(desc));
+	CHECK(!strcmp(desc, ""), "a name with a slash is not looked up (\"%s\")", desc);
+	ifl_device_desc(root, "0000:00:09.0", desc, sizeof(desc));
+	CHECK(!strcmp(desc, ""), "a device sysfs does not have (\"%s\")", desc);
+	ifl_device_desc(root, "0000:00:03.0", small, sizeof(small));
+	CHECK(strlen(small) < sizeof(small) && !strncmp(small, "nvme nvme0n1 nvme0n2", strlen(small)),
+	      "a short buffer truncates, never overflows (\"%s\")", small);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)

@@ -19,13 +19,22 @@
 
 #include "internal.h"
 #include "strbuf.h"
+#include "sysinfo.h"
 #include "iommu_flush.skel.h"
+
+static void descs_free(struct ifl_groups *g)
+{
+	free(g->descs);
+	g->descs = NULL;
+	g->ndescs = 0;
+}
 
 void ifl_groups_free(struct ifl_groups *g)
 {
 	free(g->recs);
 	g->recs = NULL;
 	g->n = 0;
+	descs_free(g);
 }
 
 int ifl_groups_refresh(struct ifl_collector *c)
@@ -55,6 +64,7 @@ int ifl_groups_refresh(struct ifl_collector *c)
 		c->group_walk_failures++;
 		return 0;
 	}
+	descs_free(g);
 	n = c->skel->bss->groups_found;
 	if (n > IFL_MAX_GROUPS)
 		n = IFL_MAX_GROUPS;
@@ -89,4 +99,24 @@ void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
 	}
 	if (di && di->dev[0])
 		snprintf(buf, len, "%.*s", IFL_DEV_NAME_LEN, di->dev);
+}
+
+void ifl_device_describe(struct ifl_groups *g, const char *device, char *buf, size_t len)
+{
+	struct ifl_desc *d;
+
+	for (size_t i = 0; i < g->ndescs; i++)
+		if (!strcmp(g->descs[i].device, device)) {
+			snprintf(buf, len, "%s", g->descs[i].desc);
+			return;
+		}
+	ifl_device_desc("", device, buf, len);
+	/* not cached when out of memory: asked again next time */
+	d = realloc(g->descs, (g->ndescs + 1) * sizeof(*d));
+	if (!d)
+		return;
+	g->descs = d;
+	d += g->ndescs++;
+	snprintf(d->device, sizeof(d->device), "%s", device);
+	snprintf(d->desc, sizeof(d->desc), "%s", buf);
 }

@@ -127,6 +127,13 @@ struct ifl_names {
 struct ifl_groups {
 	struct ifl_group_rec *recs;
 	size_t n;
+	/* what each device named so far is (sysfs), until the next walk:
+	 * a driver bound anew comes with a new domain, so a new walk */
+	struct ifl_desc {
+		char device[IFL_NAME_LEN];
+		char desc[IFL_NAME_LEN];
+	} *descs;
+	size_t ndescs;
 };
 
 struct ifl_collector {
@@ -181,5 +188,7 @@ void ifl_groups_free(struct ifl_groups *g);
 /* The device(s) of a domain: its group's, else the one dma_fq_queue named. */
 void ifl_device_name(const struct ifl_groups *g, uint64_t domain,
 		     const struct ifl_domain_info *di, char *buf, size_t len);
+/* What that device is (ifl_device_desc()), cached until the next walk. */
+void ifl_device_describe(struct ifl_groups *g, const char *device, char *buf, size_t len);
 
 #endif

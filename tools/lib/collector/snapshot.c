@@ -206,6 +206,7 @@ static void fill_row(struct ifl_collector *c, struct ifl_row *r, const struct en
 		name_consumer(c, e, d, r->consumer, sizeof(r->consumer));
 		ifl_device_name(&c->groups, e->key.domain, d && d->have_info ? &d->di : NULL,
 				r->device, sizeof(r->device));
+		ifl_device_describe(&c->groups, r->device, r->device_desc, sizeof(r->device_desc));
 	}
 	cs = sym(c, e->key.caller);
 	if (!e->key.caller)

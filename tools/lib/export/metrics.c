@@ -19,6 +19,7 @@ struct series {
 	char driver[32];
 	char consumer[LABEL_LEN];
 	char device[LABEL_LEN];
+	char device_desc[LABEL_LEN];	/* what it is (iommu_device_info), "" unknown */
 	bool fold;			/* the "other" series of a driver */
 	uint64_t count[IFL_NR_COUNTS];
 	uint64_t hist[IFL_NR_HISTS][IFL_HIST_BUCKETS];
@@ -226,6 +227,8 @@ int ifl_metrics_add(struct ifl_metrics *m, const struct ifl_snapshot *delta)
 			ifl_snapshot_free(g);
 			return -IFL_ERR_SYS;
 		}
+		if (!s->fold && r->device_desc[0])
+			copy_label(s->device_desc, sizeof(s->device_desc), r->device_desc);
 		for (int c = 0; c < IFL_NR_COUNTS; c++)
 			s->count[c] += r->count[c];
 		for (int h = 0; h < IFL_NR_HISTS; h++)
@@ -537,6 +540,47 @@ static void put_self(FILE *f, enum ifl_metrics_format fmt, const struct ifl_metr
 	}
 }
 
+static int cmp_device(const void *a, const void *b)
+{
+	const struct series *x = *(const struct series *const *)a, *y = *(const struct series *const *)b;
+
+	return strcmp(x->device, y->device);
+}
+
+/*
+ * What each device is, as an info metric rather than a label on every
+ * series: a driver bound anew (nvme to vfio-pci) changes the description,
+ * and a label change would start new counter series (docs/exporter.md).
+ * One per device that has a description; joined in PromQL with
+ * "* on (device) group_left (description) iommu_device_info".
+ */
+static void put_devices(FILE *f, enum ifl_metrics_format fmt, const struct series **order, size_t n)
+{
+	const char *last = NULL;
+	bool any = false;
+
+	if (!n)
+		return;
+	qsort(order, n, sizeof(*order), cmp_device);
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = order[i];
+
+		if (s->fold || !s->device_desc[0] || (last && !strcmp(last, s->device)))
+			continue;
+		if (!any)
+			put_family(f, fmt, "iommu_device_info", fmt == IFL_FMT_OPENMETRICS ? "info" : "gauge",
+				   "What a device is: its driver and block or network devices (value 1)");
+		any = true;
+		last = s->device;
+		fputs("iommu_device_info{device=\"", f);
+		put_value(f, s->device);
+		fputs("\",description=\"", f);
+		put_value(f, s->device_desc);
+		fputs("\"} 1\n", f);
+	}
+	qsort(order, n, sizeof(*order), cmp_series);
+}
+
 int ifl_metrics_render(const struct ifl_metrics *m, enum ifl_metrics_format fmt, char **text,
 		       size_t *len)
 {
@@ -562,6 +606,7 @@ int ifl_metrics_render(const struct ifl_metrics *m, enum ifl_metrics_format fmt,
 		return -IFL_ERR_SYS;
 	}
 	put_self(f, fmt, m);
+	put_devices(f, fmt, order, m->n);
 	put_counters(f, fmt, order, m->n, m->avail_counts);
 	put_hists(f, fmt, order, m->n, m->avail_counts, m->avail_hists);
 	if (fmt == IFL_FMT_OPENMETRICS)

@@ -240,8 +240,10 @@ int ifl_snapshot_group(const struct ifl_snapshot *src, unsigned int by, struct i
 			snprintf(r->domain_type, sizeof(r->domain_type), "*");
 		if (!(by & IFL_BY_CONSUMER))
 			snprintf(r->consumer, sizeof(r->consumer), "*");
-		if (!(by & IFL_BY_DEVICE))
+		if (!(by & IFL_BY_DEVICE)) {
 			snprintf(r->device, sizeof(r->device), "*");
+			r->device_desc[0] = '\0';
+		}
 		if (!(by & IFL_BY_CALLER))
 			snprintf(r->caller, sizeof(r->caller), "*");
 	}

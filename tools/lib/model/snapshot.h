@@ -49,6 +49,9 @@ struct ifl_row {
 	char domain_type[16];		/* "DMA", "DMA-FQ", "unmanaged", ... */
 	char consumer[IFL_NAME_LEN];	/* "dma-iommu", "vfio", "iommufd", module or function */
 	char device[IFL_NAME_LEN];	/* "0000:00:04.0", "-" when unknown */
+	/* what the device is: its driver and block or network devices, "nvme
+	 * nvme0n1" (ifl_device_desc()); "" when unknown or not one device */
+	char device_desc[IFL_NAME_LEN];
 	char caller[IFL_NAME_LEN];	/* function of the caller address, "-" if none */
 	uint64_t count[IFL_NR_COUNTS];
 	uint64_t hist[IFL_NR_HISTS][IFL_HIST_BUCKETS];

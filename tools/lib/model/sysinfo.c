@@ -2,8 +2,10 @@
 /* The machine facts tools print in their headers (see sysinfo.h). */
 #define _DEFAULT_SOURCE	/* readlink, PATH_MAX */
 #include <dirent.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -155,5 +157,99 @@ void ifl_sysinfo_iommu_line(const struct ifl_sysinfo *si, char *buf, size_t len)
 				   si->types[i].groups);
 		else
 			ifl_sb_put(&sb, "%s %s x%u", i ? "," : ";", si->types[i].type, si->types[i].groups);
+	}
+}
+
+/* The sysfs directory of a device by its name, on the buses that name
+ * IOMMU-group members (PCI, platform: arm64's, amba), resolved. */
+static int device_dir(const char *root, const char *name, char *dir)
+{
+	static const char *const buses[] = { "pci", "platform", "amba" };
+	char path[PATH_MAX];
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -1;
+	for (size_t i = 0; i < sizeof(buses) / sizeof(buses[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s/sys/bus/%s/devices/%s", root, buses[i], name) >=
+		    (int)sizeof(path))
+			return -1;
+		if (realpath(path, dir))
+			return 0;
+	}
+	return -1;
+}
+
+/* Block devices (not partitions) and network interfaces below dir, in the
+ * order of their names, each after a space. */
+static void put_children(struct ifl_strbuf *sb, const char *root, const char *dir, const char *class)
+{
+	char path[PATH_MAX + 300], real[PATH_MAX], names[8][64];
+	size_t dlen = strlen(dir), n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/sys/class/%s", root, class);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n < 8) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(names[0]))
+			continue;
+		snprintf(path, sizeof(path), "%s/sys/class/%s/%s", root, class, de->d_name);
+		if (!realpath(path, real) || strncmp(real, dir, dlen) || real[dlen] != '/')
+			continue;
+		snprintf(path, sizeof(path), "%s/partition", real);
+		if (!access(path, F_OK))
+			continue;
+		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; i < n; i++)
+		ifl_sb_put(sb, " %s", names[i]);
+}
+
+static void describe_one(struct ifl_strbuf *sb, const char *root, const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], target[PATH_MAX];
+	const char *drv = "-";
+	ssize_t n;
+
+	if (device_dir(root, name, dir))
+		return;
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	}
+	ifl_sb_put(sb, "%s", drv);
+	put_children(sb, root, dir, "block");
+	put_children(sb, root, dir, "net");
+}
+
+void ifl_device_desc(const char *root, const char *device, char *buf, size_t len)
+{
+	struct ifl_strbuf sb = ifl_sb(buf, len);
+	const char *p = device;
+	bool any = false;
+
+	if (len)
+		buf[0] = '\0';
+	while (p && *p) {
+		size_t l = strcspn(p, ",");
+		char name[256], one[256];
+		struct ifl_strbuf ob = ifl_sb(one, sizeof(one));
+
+		snprintf(name, sizeof(name), "%.*s", (int)(l < sizeof(name) ? l : sizeof(name) - 1), p);
+		one[0] = '\0';
+		/* "+2", the devices past a group's list: nothing to say */
+		if (name[0] != '+')
+			describe_one(&ob, root ? root : "", name);
+		if (one[0]) {
+			ifl_sb_put(&sb, "%s%s", any ? "," : "", one);
+			any = true;
+		}
+		p = p[l] ? p + l + 1 : NULL;
 	}
 }

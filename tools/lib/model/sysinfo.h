@@ -36,4 +36,14 @@ const char *ifl_type_mode(const char *type);
 /* One line: "intel-iommu; DMA-FQ (lazy) x3, DMA (strict) x1" into buf. */
 void ifl_sysinfo_iommu_line(const struct ifl_sysinfo *si, char *buf, size_t len);
 
+/*
+ * What a device is, for a person: the driver bound to it and the block or
+ * network devices on it, from sysfs under root ("" for the real machine):
+ * "nvme nvme0n1", "e1000e eth0", "vfio-pci" (bound, nothing on it); ""
+ * when sysfs does not know the device.  device is a row's device field: a
+ * name ("0000:00:03.0") or a group's list of names ("a,b,+2"), whose
+ * descriptions are joined by ",".  Reads only: never fails.
+ */
+void ifl_device_desc(const char *root, const char *device, char *buf, size_t len);
+
 #endif

@@ -116,6 +116,10 @@ static json_object *row_to_json(const struct ifl_snapshot *s, const struct ifl_r
 	json_object_object_add(o, "domain_type", json_object_new_string(r->domain_type));
 	json_object_object_add(o, "consumer", json_object_new_string(r->consumer));
 	json_object_object_add(o, "device", json_object_new_string(r->device));
+	/* what the device is, where sysfs said (absent: unknown, or a dump
+	 * of before it was saved) */
+	if (r->device_desc[0])
+		json_object_object_add(o, "device_desc", json_object_new_string(r->device_desc));
 	json_object_object_add(o, "caller", json_object_new_string(r->caller));
 	for (int k = 0; k < IFL_NR_COUNTS; k++)
 		if (ifl_count_available(s, k))
@@ -181,7 +185,8 @@ static int check_writable(const struct ifl_dump *d, char *err, size_t errlen)
 		const struct ifl_row *r = &d->snap->rows[i];
 
 		if (has_kernel_address(r->driver) || has_kernel_address(r->consumer) ||
-		    has_kernel_address(r->device) || has_kernel_address(r->caller))
+		    has_kernel_address(r->device) || has_kernel_address(r->device_desc) ||
+		    has_kernel_address(r->caller))
 			return ifl_dump_fail(err, errlen, "refusing to save a kernel address (row %zu)", i);
 	}
 	if (d->snap->nrows > IFL_DUMP_MAX_ROWS)
@@ -414,7 +419,9 @@ static int read_row(struct rd *r, json_object *o, size_t i, const struct ifl_sna
 	    get_str(r, o, "domain_type", row->domain_type, sizeof(row->domain_type)) ||
 	    get_str(r, o, "consumer", row->consumer, sizeof(row->consumer)) ||
 	    get_str(r, o, "device", row->device, sizeof(row->device)) ||
-	    get_str(r, o, "caller", row->caller, sizeof(row->caller)))
+	    get_str(r, o, "caller", row->caller, sizeof(row->caller)) ||
+	    (member(o, "device_desc") &&
+	     get_str(r, o, "device_desc", row->device_desc, sizeof(row->device_desc))))
 		return -1;
 	c = member(o, "counts");
 	h = member(o, "hists");

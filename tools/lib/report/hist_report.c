@@ -90,9 +90,14 @@ static void row_label(const struct ifl_row *r, unsigned int by, char *buf, size_
 	const char *v[NFIELDS] = { r->driver, r->domain_type, r->consumer, r->device, r->caller };
 	struct ifl_strbuf sb = ifl_sb(buf, len);
 
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (by & group_fields[i].bit)
-			ifl_sb_put(&sb, "%s%s", sb.off ? " " : "", v[i]);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!(by & group_fields[i].bit))
+			continue;
+		ifl_sb_put(&sb, "%s%s", sb.off ? " " : "", v[i]);
+		/* a device with what it is: "0000:00:03.0 (nvme nvme0n1)" */
+		if (group_fields[i].bit == IFL_BY_DEVICE && r->device_desc[0])
+			ifl_sb_put(&sb, " (%s)", r->device_desc);
+	}
 	if (!buf[0])
 		snprintf(buf, len, "all");
 }

@@ -97,6 +97,7 @@ int ifl_top_json_write(FILE *out, const struct ifl_top_frame *f, const struct if
 		add(row, "driver", json_object_new_string(r->driver));
 		add(row, "consumer", json_object_new_string(r->consumer));
 		add(row, "device", json_object_new_string(r->device));
+		add(row, "device_desc", json_object_new_string(r->device_desc));
 		add_figures(row, f->grouped, r, f->rows[i].fig);
 		json_object_array_add(rows, row);
 	}

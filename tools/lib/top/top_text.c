@@ -11,7 +11,8 @@
 
 #define FIG_W 10	/* width of a figure column */
 #define DRIVER_W 13	/* "virtio-iommu" */
-#define NAME_W 18	/* consumer or device */
+#define NAME_W 18	/* consumer */
+#define DEVICE_W 30	/* "0000:00:03.0 nvme nvme0n1" */
 
 void ifl_top_format_fig(enum ifl_fig f, double v, char *buf, size_t len)
 {
@@ -47,6 +48,11 @@ static const char *key_title(enum ifl_top_group g)
 	return g == IFL_TG_DEVICE ? "DEVICE" : "CONSUMER";
 }
 
+static int key_width(enum ifl_top_group g)
+{
+	return g == IFL_TG_DEVICE ? DEVICE_W : NAME_W;
+}
+
 void ifl_top_column_titles(enum ifl_top_group g, enum ifl_fig sort, char *buf, size_t len,
 			   size_t *sort_at, size_t *sort_len)
 {
@@ -54,7 +60,7 @@ void ifl_top_column_titles(enum ifl_top_group g, enum ifl_fig sort, char *buf, s
 
 	ifl_sb_put(&sb, "%-*s", DRIVER_W, "DRIVER");
 	if (g != IFL_TG_DRIVER)
-		ifl_sb_put(&sb, " %-*s", NAME_W, key_title(g));
+		ifl_sb_put(&sb, " %-*s", key_width(g), key_title(g));
 	for (int f = 0; f < IFL_NR_FIGS; f++) {
 		const char *t = ifl_fig_desc(f)->title;
 
@@ -72,10 +78,17 @@ void ifl_top_row_line(enum ifl_top_group g, const struct ifl_top_row *r, char *b
 	struct ifl_strbuf sb = ifl_sb(buf, len);
 	char v[32];
 
+	char key[2 * IFL_NAME_LEN];
+
 	ifl_sb_put(&sb, "%-*s", DRIVER_W, r->row->driver);
+	/* a device with what it is: "0000:00:03.0 nvme nvme0n1" */
+	if (g == IFL_TG_DEVICE)
+		snprintf(key, sizeof(key), "%s%s%s", r->row->device,
+			 r->row->device_desc[0] ? " " : "", r->row->device_desc);
+	else
+		snprintf(key, sizeof(key), "%s", r->row->consumer);
 	if (g != IFL_TG_DRIVER)
-		ifl_sb_put(&sb, " %-*s", NAME_W,
-		    g == IFL_TG_DEVICE ? r->row->device : r->row->consumer);
+		ifl_sb_put(&sb, " %-*s", key_width(g), key);
 	for (int f = 0; f < IFL_NR_FIGS; f++) {
 		ifl_top_format_fig(f, r->fig[f], v, sizeof(v));
 		ifl_sb_put(&sb, " %*s", FIG_W, v);

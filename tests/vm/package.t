@@ -1,0 +1,63 @@
+# The Debian package (debian/, make deb) as a user gets it: built by
+# dpkg-buildpackage, lintian clean of errors and warnings (make deb fails
+# otherwise), its contents; then, in the VM booted on Debian's own kernel
+# of this base (no series: the fallback source), under intel-iommu,
+# `apt-get install ./iommu-flushtop_*.deb` into a writable root (an
+# overlay of the host's Debian 12 root: tests/guest/package-install.sh):
+# - installed, the three tools, man pages (man finds them), bash completion
+#   (bash-completion loads it for each tool), the exporter's unit, which
+#   systemd-analyze verify accepts and which is not enabled;
+# - the installed tools run on a dd of the NVMe: iommu-flushtop's frames
+#   name the fallback source and the NVMe; iommu-flushhist's dump holds at
+#   least dd's 256 unmaps of 64 KiB, and no more than ftrace's iommu:unmap
+#   count over a window around it; the exporter's textfile passes promtool
+#   and counts dd's unmaps;
+# - apt-get purge removes every file it installed.
+source "$(dirname "$0")/../lib/test.sh"
+cd "$TOP"
+make -s deb >"$TMP/deb.log" 2>&1 || { notok "make deb: $(grep -v 'root privileges' "$TMP/deb.log" | tail -n 3 | tr '\n' ' ')"; exit 0; }
+arch=$(dpkg --print-architecture)
+deb=$(ls .output/deb/iommu-flushtop_*_$arch.deb 2>/dev/null | head -n 1)
+check "make deb: dpkg-buildpackage built $(basename "${deb:-none}"), lintian reports no error or warning" [ -n "$deb" ]
+[ -n "$deb" ] || { done_testing; exit 0; }
+contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
+want="./usr/sbin/iommu-flushtop ./usr/sbin/iommu-flushhist ./usr/sbin/iommu-flush-exporter
+./usr/share/man/man8/iommu-flushtop.8.gz ./usr/share/man/man8/iommu-flushhist.8.gz ./usr/share/man/man8/iommu-flush-exporter.8.gz
+./lib/systemd/system/iommu-flush-exporter.service ./usr/share/bash-completion/completions/iommu-flushtop
+./usr/share/bash-completion/completions/iommu-flushhist ./usr/share/bash-completion/completions/iommu-flush-exporter
+./usr/share/doc/iommu-flushtop/copyright"
+miss=""
+for w in $want; do echo "$contents" | grep -qx -- "$w" || miss+=" $w"; done
+check "the package holds the tools, their man pages, the completion (a link per tool), the unit and the copyright${miss:+: missing$miss}" [ -z "$miss" ]
+dep=$(dpkg-deb -f "$deb" Depends)
+check "its dependencies are the libraries the tools link (dpkg-shlibdeps): $dep" \
+	bash -c 'for l in libbpf1 libjson-c5 libmicrohttpd12 libncursesw6; do [[ "$1" == *"$l "* ]] || exit 1; done' _ "$dep"
+
+f() { local v; v=$(fact "$1" "$TMP/facts"); echo "${v:-0}"; }
+res="$TMP/res"; mkdir -p "$res"
+DD=(dd if=/dev/nvme0n1 of=/dev/null bs=65536 count=256 iflag=direct)
+if ! vm "$TMP/facts" --stock --iommu intel --timeout 600 --results "$res" -- \
+	tests/guest/package-install.sh "$deb" -- "${DD[@]}"; then
+	notok "the VM run failed ($(vm_why "$TMP/facts"))"; done_testing; exit 0
+fi
+echo "== facts"; cat "$TMP/facts"; tail -n 5 "$res/install.log"; cat "$res"/*.err "$res/verify.log"
+check "on $(fact kernel "$TMP/facts"): apt-get install ./$(basename "$deb"): exit $(f install_rc), status $(fact dpkg_status "$TMP/facts"), version $(fact dpkg_version "$TMP/facts")" \
+	[ "$(f overlay_rc)" = 0 -a "$(f install_rc)" = 0 -a "$(fact dpkg_status "$TMP/facts")" = installed ]
+check "installed: every file in place ($(grep -c '^missing=' "$TMP/facts") missing: $(sed -n 's/^missing=//p' "$TMP/facts" | tr '\n' ' ')), man finds $(f man_found) of 3 pages, bash-completion loads $(f completions) of 3 tools' completion" \
+	[ "$(grep -c '^missing=' "$TMP/facts")" = 0 -a "$(f man_found)" = 3 -a "$(f completions)" = 3 ]
+check "the unit: systemd-analyze verify exit $(f verify_rc) ($(head -c 200 "$res/verify.log")), not enabled ($(fact unit_enabled "$TMP/facts"))" \
+	[ "$(f verify_rc)" = 0 -a ! -s "$res/verify.log" -a "$(fact unit_enabled "$TMP/facts")" != enabled ]
+bdf=$(fact nvme_bdf "$TMP/facts")
+check "the installed iommu-flushtop: exit $(f flushtop_rc), frames on the fallback source with the NVMe $bdf's row" \
+	bash -c '[ "$1" = 0 ] && grep -q "events: fallback" "$2" && grep -q "$3" "$2"' _ "$(f flushtop_rc)" "$res/flushtop.txt" "$bdf"
+un=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(r["counts"].get("unmap", 0) for r in d["rows"]))' "$res/flushhist.json" 2>/dev/null)
+ub=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(r["counts"].get("unmap_bytes", 0) for r in d["rows"]))' "$res/flushhist.json" 2>/dev/null)
+check "the installed iommu-flushhist: exit $(f flushhist_rc), ${un:-no} unmaps ($ub bytes): dd's 256 of 64 KiB at least, ftrace's $(f ft_unmap) at most" \
+	[ "$(f flushhist_rc)" = 0 -a "${un:-0}" -ge 256 -a "${un:-0}" -le "$(f ft_unmap)" -a "${ub:-0}" -ge $((256 * 65536)) ]
+eu=$(sed -n 's/^iommu_unmaps_total{[^}]*} //p' "$res/exporter.prom" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+lint=$(promtool check metrics <"$res/exporter.prom" 2>&1)
+check "the installed iommu-flush-exporter: exit $(f exporter_rc), its textfile lints clean${lint:+ ($lint)}, $eu unmaps: dd's 256 at least" \
+	[ "$(f exporter_rc)" = 0 -a -s "$res/exporter.prom" -a -z "$lint" -a "$eu" -ge 256 ]
+check "apt-get purge: exit $(f purge_rc), $(f left_after_purge) of its files left" \
+	[ "$(f purge_rc)" = 0 -a "$(f left_after_purge)" = 0 ]
+done_testing
