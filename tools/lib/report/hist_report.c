@@ -85,7 +85,7 @@ int ifl_report_parse_metrics(const char *s, uint32_t *bits)
 
 
 /* The grouped fields of a row, in a fixed order: "intel-iommu dma-iommu". */
-static void row_label(const struct ifl_row *r, unsigned int by, char *buf, size_t len)
+static void row_label_of(const struct ifl_row *r, unsigned int by, bool desc, char *buf, size_t len)
 {
 	const char *v[NFIELDS] = { r->driver, r->domain_type, r->consumer, r->device, r->caller };
 	struct ifl_strbuf sb = ifl_sb(buf, len);
@@ -95,11 +95,24 @@ static void row_label(const struct ifl_row *r, unsigned int by, char *buf, size_
 			continue;
 		ifl_sb_put(&sb, "%s%s", sb.off ? " " : "", v[i]);
 		/* a device with what it is: "0000:00:03.0 (nvme nvme0n1)" */
-		if (group_fields[i].bit == IFL_BY_DEVICE && r->device_desc[0])
+		if (desc && group_fields[i].bit == IFL_BY_DEVICE && r->device_desc[0])
 			ifl_sb_put(&sb, " (%s)", r->device_desc);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "all");
+}
+
+/* A group's label as shown: the device with what it is */
+static void row_label(const struct ifl_row *r, unsigned int by, char *buf, size_t len)
+{
+	row_label_of(r, by, true, buf, len);
+}
+
+/* As matched between two recordings: what a device is may be unknown in
+ * one (a dump of before descriptions were saved), or its driver rebound */
+static void row_key(const struct ifl_row *r, unsigned int by, char *buf, size_t len)
+{
+	row_label_of(r, by, false, buf, len);
 }
 
 /* A count, or "-" where the source does not measure it. */
@@ -411,13 +424,14 @@ static void side_header(FILE *f, const char *tag, const char *name, const struct
 }
 
 static const struct ifl_row *find_row(const struct ifl_snapshot *s, unsigned int by,
-				      const char *label)
+				      const struct ifl_row *like)
 {
-	char l[IFL_TEXT_COLS * 4];
+	char l[IFL_TEXT_COLS * 4], key[IFL_TEXT_COLS * 4];
 
+	row_key(like, by, key, sizeof(key));
 	for (size_t i = 0; i < s->nrows; i++) {
-		row_label(&s->rows[i], by, l, sizeof(l));
-		if (!strcmp(l, label))
+		row_key(&s->rows[i], by, l, sizeof(l));
+		if (!strcmp(l, key))
 			return &s->rows[i];
 	}
 	return NULL;
@@ -486,7 +500,7 @@ int ifl_report_compare(FILE *f, const struct ifl_dump *a, const char *name_a,
 		const struct ifl_row *rb;
 
 		row_label(&ga->rows[i], o->group_by, label, sizeof(label));
-		rb = find_row(gb, o->group_by, label);
+		rb = find_row(gb, o->group_by, &ga->rows[i]);
 		if (!row_active(ga, &ga->rows[i], o->metrics) && !(rb && row_active(gb, rb, o->metrics)))
 			continue;
 		compare_group(f, label, ga, &ga->rows[i], gb, rb, o->metrics);
@@ -494,7 +508,7 @@ int ifl_report_compare(FILE *f, const struct ifl_dump *a, const char *name_a,
 	}
 	for (size_t i = 0; i < gb->nrows; i++) {
 		row_label(&gb->rows[i], o->group_by, label, sizeof(label));
-		if (find_row(ga, o->group_by, label) || !row_active(gb, &gb->rows[i], o->metrics))
+		if (find_row(ga, o->group_by, &gb->rows[i]) || !row_active(gb, &gb->rows[i], o->metrics))
 			continue;
 		compare_group(f, label, ga, NULL, gb, &gb->rows[i], o->metrics);
 		shown++;
