@@ -135,24 +135,22 @@ int main(void)
 		if (symlink(links[i][1], path))
 			return 2;
 	}
-	char desc[64];
+	static const char *const cases[][3] = {
+		{ "0000:00:03.0", "nvme nvme0n1 nvme0n2", "an NVMe: its driver and namespaces, not partitions" },
+		{ "0000:00:02.0", "virtio-pci eth0", "a virtio NIC: the function's driver and the interface" },
+		{ "0000:00:03.1", "-", "no driver bound, nothing on it: \"-\", not a neighbour's eth9" },
+		{ "9050000.pcie", "-", "a platform device found on its bus" },
+		{ "0000:00:03.0,0000:00:02.0,+2", "nvme nvme0n1 nvme0n2,virtio-pci eth0", "a group's list: each described" },
+		{ "-", "", "an unknown device: no description" },
+		{ "../../../etc", "", "a name with a slash is not looked up" },
+		{ "0000:00:09.0", "", "a device sysfs does not have" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char desc[64];
 
-	ifl_device_desc(root, "0000:00:03.0", desc, sizeof(desc));
-	CHECK(!strcmp(desc, "nvme nvme0n1 nvme0n2"), "an NVMe: its driver and namespaces, not partitions (\"%s\")", desc);
-	ifl_device_desc(root, "0000:00:02.0", desc, sizeof(desc));
-	CHECK(!strcmp(desc, "virtio-pci eth0"), "a virtio NIC: the function's driver and the interface (\"%s\")", desc);
-	ifl_device_desc(root, "0000:00:03.1", desc, sizeof(desc));
-	CHECK(!strcmp(desc, "-"), "no driver bound, nothing on it: \"-\", not a neighbour's eth9 (\"%s\")", desc);
-	ifl_device_desc(root, "9050000.pcie", desc, sizeof(desc));
-	CHECK(!strcmp(desc, "-"), "a platform device found on its bus (\"%s\")", desc);
-	ifl_device_desc(root, "0000:00:03.0,0000:00:02.0,+2", desc, sizeof(desc));
-	CHECK(!strcmp(desc, "nvme nvme0n1 nvme0n2,virtio-pci eth0"), "a group's list: each described (\"%s\")", desc);
-	ifl_device_desc(root, "-", desc, sizeof(desc));
-	CHECK(!strcmp(desc, ""), "an unknown device: no description (\"%s\")", desc);
-	ifl_device_desc(root, "../../../etc", desc, sizeof(desc));
-	CHECK(!strcmp(desc, ""), "a name with a slash is not looked up (\"%s\")", desc);
-	ifl_device_desc(root, "0000:00:09.0", desc, sizeof(desc));
-	CHECK(!strcmp(desc, ""), "a device sysfs does not have (\"%s\")", desc);
+		ifl_device_desc(root, cases[i][0], desc, sizeof(desc));
+		CHECK(!strcmp(desc, cases[i][1]), "%s: %s (\"%s\")", cases[i][0], cases[i][2], desc);
+	}
 	ifl_device_desc(root, "0000:00:03.0", small, sizeof(small));
 	CHECK(strlen(small) < sizeof(small) && !strncmp(small, "nvme nvme0n1 nvme0n2", strlen(small)),
 	      "a short buffer truncates, never overflows (\"%s\")", small);
