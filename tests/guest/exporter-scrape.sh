@@ -4,7 +4,7 @@
 # (tests/guest/trace-iommu.sh: its facts on stdout, its trace in
 # trace.txt), scraped before and after, by a loop of scrapers in both
 # formats throughout, and by Prometheus every second, directly and through
-# node_exporter's textfile collector (prom_JOB_METRIC=: the stored values'
+# node_exporter's textfile collector (tests/lib/prometheus.sh; prom_JOB_METRIC=: the stored values'
 # difference over the window; prom_JOB_*_p50=: histogram_quantile of it); then a least-privilege run as nobody with CAP_BPF,
 # CAP_PERFMON and CAP_SYSLOG only, and one with none of them.
 # Leaves in $VM_RESULTS: before.prom, after.prom, after.om, textfile.prom,
@@ -50,35 +50,10 @@ updates "$port" 2
 
 # Prometheus (Debian's) scraping the exporter every second, and
 # node_exporter's textfile collector reading what it writes
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pport=$(freeport) nport=$(freeport)
-cat >/tmp/prom.yml <<YML
-global: { scrape_interval: 1s, scrape_timeout: 1s }
-scrape_configs:
-  - job_name: direct
-    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
-  - job_name: textfile
-    static_configs: [ { targets: ["127.0.0.1:$nport"] } ]
-YML
-prometheus-node-exporter --collector.disable-defaults --collector.textfile \
-	--collector.textfile.directory="$TF" --web.listen-address=127.0.0.1:$nport >/tmp/ne.log 2>&1 &
-ne=$!
-prometheus --config.file=/tmp/prom.yml --storage.tsdb.path=/tmp/tsdb \
-	--web.listen-address=127.0.0.1:$pport >/tmp/prom.log 2>&1 &
-pr=$!
-q() {   # q PROMQL [TIME]: the first result's value, or nothing
-	curl -s -m 20 --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} \
-		"http://127.0.0.1:$pport/api/v1/query" | python3 -c 'import json,sys
-try:
-    r = json.load(sys.stdin)["data"]["result"]
-    print(r[0]["value"][1] if r else "")
-except Exception:
-    print("")'
-}
-for i in $(seq 120); do
-	[ "$(q 'count(up{job=~"direct|textfile"} == 1)')" = 2 ] && break
-	sleep 1
-done
+source "$(dirname "$0")/../lib/prometheus.sh"
+mkdir -p /tmp/prom
+prom_start "$port" "$TF" /tmp/prom
+prom_wait_up 120
 echo "prom_up=$(q 'count(up == 1)')"
 sleep 2
 t0=$(date +%s.%N)
@@ -128,9 +103,8 @@ for job in direct textfile; do
 	b="iommu_iotlb_sync_duration_seconds_bucket{job=\"$job\"}"
 	echo "prom_${job}_sync_p50=$(q "histogram_quantile(0.5, (sum by (le) ($b @ $t1) - sum by (le) ($b @ $t0)) or sum by (le) ($b @ $t1))" "$t1")"
 done
-echo "prom_scrape_errors=$(grep -ciE 'append failed|invalid|parse error' /tmp/prom.log)"
-kill $pr $ne 2>/dev/null
-wait $pr $ne 2>/dev/null
+echo "prom_scrape_errors=$(grep -ciE 'append failed|invalid|parse error' "$PROM_LOG")"
+prom_stop
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 echo "exporter_rc=$rc"

@@ -8,6 +8,7 @@
 # textfile writer on made-up figures of known totals), built with ASan and
 # UBSan: any report fails the test.
 source "$(dirname "$0")/../lib/test.sh"
+source "$(dirname "$0")/../lib/prometheus.sh"
 cd "$TOP"
 make -s build sanitize >&2 || { notok "make build sanitize failed"; exit 1; }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -45,7 +46,6 @@ check "promtool check metrics: the Prometheus text of test-metrics lints clean (
 	bash -c '[ "$1" = 0 ] && [ ! -s "$2" ]' _ "$rc" "$TMP/lint"
 
 # ---- the server ---------------------------------------------------------------
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mkdir -p "$TMP/tf"
 STEPS=5
 .output/san/tests/metrics-fixture 127.0.0.1:0 "$TMP/tf" $STEPS 300 >"$TMP/fx.out" 2>"$TMP/fx.err" &
@@ -118,36 +118,8 @@ check "100 concurrent scrapes beside 50 idle connections: $good whole and identi
 kill $idle 2>/dev/null; wait $idle 2>/dev/null
 
 # ---- Prometheus and node_exporter ----------------------------------------------
-pport=$(freeport) nport=$(freeport)
-cat >"$TMP/prom.yml" <<YML
-global: { scrape_interval: 1s, scrape_timeout: 1s }
-scrape_configs:
-  - job_name: direct
-    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
-  - job_name: textfile
-    static_configs: [ { targets: ["127.0.0.1:$nport"] } ]
-YML
-prometheus-node-exporter --collector.disable-defaults --collector.textfile \
-	--collector.textfile.directory="$TMP/tf" --web.listen-address=127.0.0.1:$nport >"$TMP/ne.log" 2>&1 &
-ne=$!
-prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address=127.0.0.1:$pport >"$TMP/prom.log" 2>&1 &
-pr=$!
-q() {   # q PROMQL: the first result's value, or nothing
-	curl -s --data-urlencode "query=$1" "http://127.0.0.1:$pport/api/v1/query" |
-		python3 -c 'import json,sys
-try:
-    r = json.load(sys.stdin)["data"]["result"]
-    print(r[0]["value"][1] if r else "")
-except Exception:
-    print("")'
-}
-# both targets up and scraped at least twice
-for i in $(seq 60); do
-	[ "$(q 'count(up{job=~"direct|textfile"} == 1)')" = 2 ] &&
-		[ "$(q 'min(count_over_time(up[1m]))')" -ge 2 ] 2>/dev/null && break
-	sleep 1
-done
+prom_start "$port" "$TMP/tf" "$TMP"
+prom_wait_up 60
 up=$(q 'count(up == 1)')
 check "Prometheus scrapes the server (OpenMetrics, as it negotiates) and node_exporter's textfile: $up of 2 targets up" [ "$up" = 2 ]
 for job in direct textfile; do
@@ -166,8 +138,8 @@ for job in direct textfile; do
 	check "$job: sync time, exact seconds: $STEPS x 3000 ns (got ${v:-none})" \
 		awk -v v="$v" -v w=$((STEPS * 3000)) 'BEGIN { exit !(v != "" && v * 1e9 > w - 0.5 && v * 1e9 < w + 0.5) }'
 done
-check "Prometheus logged no scrape error" bash -c '! grep -qiE "append failed|invalid|parse error|scrape.*error" "$1"' _ "$TMP/prom.log"
-kill $pr $ne 2>/dev/null; wait $pr $ne 2>/dev/null
+check "Prometheus logged no scrape error" bash -c '! grep -qiE "append failed|invalid|parse error|scrape.*error" "$1"' _ "$PROM_LOG"
+prom_stop
 
 # ---- the fixture's end: clean under the sanitizers ------------------------------
 kill -TERM $fx; rc=0; wait $fx || rc=$?
