@@ -8,9 +8,11 @@
 # difference over the window; prom_JOB_*_p50=: histogram_quantile of it); then a least-privilege run as nobody with CAP_BPF,
 # CAP_PERFMON and CAP_SYSLOG only, and one with none of them.
 # Leaves in $VM_RESULTS: before.prom, after.prom, after.om, textfile.prom,
-# nobody.prom, exporter.err, nobody.err, nocaps.err; prints port=,
+# nobody.prom, exporter.err, nobody.err, nocaps.err (with $EXPORTER_VFIO:
+# vfio-before/after/later.prom, vfio/trace.txt); prints port=,
 # trace_rc=, hammer_scrapes=, hammer_bad=, exporter_rc=, nobody_rc=,
-# nobody_maps=, nocaps_rc= and trace-iommu's facts.
+# nobody_maps=, nocaps_rc=, default_listen=, textfile_only_listen=,
+# textfile_only_written=, vfio_rc=, vfio_bdf= and trace-iommu's facts.
 set -u
 tool=$PWD/.output/bin/iommu-flush-exporter
 R=$VM_RESULTS
@@ -105,6 +107,25 @@ for job in direct textfile; do
 done
 echo "prom_scrape_errors=$(grep -ciE 'append failed|invalid|parse error' "$PROM_LOG")"
 prom_stop
+
+# A domain that disappears: with $EXPORTER_VFIO (the guest tools'
+# directory), VFIO takes the e1000e (vfio-pci), maps 8 chunks of 64 KiB
+# into a domain of its own under ftrace (trace in $R/vfio/), unmaps them and
+# closes it, which frees the domain; scraped before, after and later.
+if [ -n "${EXPORTER_VFIO:-}" ]; then
+	curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/vfio-before.prom"
+	mkdir -p "$R/vfio"
+	rc=0
+	VM_RESULTS=$R/vfio tests/guest/trace-iommu.sh bash -c \
+		'b=$(scripts/guest/bind-nic.sh vfio-pci) && echo "vfio_bdf=$b" && "$1/vfio-map" "$b" 8 65536 65536' \
+		_ "$EXPORTER_VFIO" >"$R/vfio/facts" 2>&1 || rc=$?
+	echo "vfio_rc=$rc"
+	sed -n 's/^vfio_bdf=/vfio_bdf=/p' "$R/vfio/facts"
+	updates "$port" 2
+	curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/vfio-after.prom"
+	updates "$port" 3
+	curl -s -m 10 "http://127.0.0.1:$port/metrics" >"$R/vfio-later.prom"
+fi
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 echo "exporter_rc=$rc"
@@ -130,3 +151,19 @@ rc=0
 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
 	"$tool" -d 1 >/dev/null 2>"$R/nocaps.err" || rc=$?
 echo "nocaps_rc=$rc"
+
+# Where it listens unless told: 127.0.0.1:9877 alone; with --textfile
+# alone, nowhere.  What the process listens on, by ss.
+listening() { ss -Hltnp 2>/dev/null | awk -v p="pid=$1," 'index($0, p) { print $4 }' | sort | paste -sd, -; }
+"$tool" -i 0.5 -d 60 2>"$R/default.err" &
+pid=$!
+serving "$R/default.err" $pid >/dev/null
+echo "default_listen=$(listening $pid)"
+kill -TERM $pid; wait $pid
+mkdir -p /tmp/tf-only
+"$tool" --textfile /tmp/tf-only -i 0.5 -d 60 2>"$R/tf-only.err" &
+pid=$!
+for i in $(seq 600); do [ -s /tmp/tf-only/iommu_flush.prom ] && break; sleep 0.1; done
+echo "textfile_only_listen=$(listening $pid)"
+echo "textfile_only_written=$([ -s /tmp/tf-only/iommu_flush.prom ] && echo 1 || echo 0)"
+kill -TERM $pid; wait $pid

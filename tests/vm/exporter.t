@@ -16,6 +16,12 @@
 #   ftrace's count, histogram_quantile(0.5) of the unmap sizes lies in
 #   dd's bucket and that of the sync durations in the log2 bucket of
 #   ftrace's median duration;
+# - iommu_device_info names the NVMe ("nvme nvme0n1"); unless told, it
+#   listens on 127.0.0.1:9877 alone, and with --textfile alone nowhere;
+# - strict boot: a domain that disappears: VFIO maps 8 chunks into a domain
+#   of its own and frees it; the counters' increase over that window equals
+#   ftrace's, and later, the domain gone, vfio's series stays as it was
+#   (nothing goes down) with the NIC described as vfio-pci;
 # - as nobody with CAP_BPF, CAP_PERFMON and CAP_SYSLOG only, it serves the
 #   figures of a root workload; with no capability it refuses in one line.
 # The HTTP side against hostile clients is tests/host/exporter.t.
@@ -76,11 +82,12 @@ iommu_iotlb_syncs_total:iotlb_sync iommu_iotlb_flush_alls_total:flush_iotlb_all 
 iommu_dma_fq_queued_total:dma_fq_queue iommu_dma_fq_flushes_total:dma_fq_flush"
 
 boot() {
-	local n=$1; shift
+	local n=$1 vfio=; shift
+	[ "$1" = --vfio ] && { vfio=$tools; shift; }
 	local res="$TMP/$n" F="$TMP/$n.facts" D="$TMP/$n.deltas" bad="" seen="" p m e
 	mkdir -p "$res"
 	if ! "$TOP/scripts/vm-run" --base "$BASE" --timeout 900 --results "$res" "$@" -- \
-		tests/guest/exporter-scrape.sh "${DD[@]}" >"$F"; then
+		env EXPORTER_VFIO="$vfio" tests/guest/exporter-scrape.sh "${DD[@]}" >"$F"; then
 		notok "$n: the VM run failed ($(tail -n1 "$res/exporter.err" 2>/dev/null))"; return 1
 	fi
 	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/trace.txt" >>"$F"
@@ -141,12 +148,48 @@ boot() {
 			awk -v v="$(fact prom_${j}_sync_p50 "$F")" -v lo="$lo" -v hi="$hi" -v m="${med:-}" \
 				'BEGIN { exit !(m != "" && v != "" && v * 1e9 > lo - 1e-3 && v * 1e9 <= hi + 1e-3) }'
 	done
+	# what each device is: the NVMe as its driver and namespace
+	local nv=$(fact nvme_bdf "$F")
+	check "$n: iommu_device_info names the NVMe $nv: $(grep "^iommu_device_info{device=\"$nv\"" "$res/after.prom")" \
+		grep -q "^iommu_device_info{device=\"$nv\",description=\"nvme nvme0n1\"} 1$" "$res/after.prom"
+	check "$n: unless told, it listens on 127.0.0.1:9877 alone ($(fact default_listen "$F")); with --textfile alone, nowhere (\"$(fact textfile_only_listen "$F")\", written $(f textfile_only_written "$F"))" \
+		[ "$(fact default_listen "$F")" = 127.0.0.1:9877 -a -z "$(fact textfile_only_listen "$F")" -a "$(f textfile_only_written "$F")" = 1 ]
+	[ -n "$vfio" ] && vfio_gone "$n" "$res" "$F"
 	check "$n: as nobody with CAP_BPF, CAP_PERFMON, CAP_SYSLOG: exit $(f nobody_rc "$F"), $(f nobody_maps "$F") maps of a root dd served ($(head -c 160 "$res/nobody.err"))" \
 		[ "$(f nobody_rc "$F")" = 0 -a "$(f nobody_maps "$F")" -ge 1 ]
 	check "$n: as nobody with no capability: exit $(f nocaps_rc "$F"), one line ($(head -c 160 "$res/nocaps.err"))" \
 		[ "$(f nocaps_rc "$F")" = 1 -a "$(wc -l <"$res/nocaps.err")" = 1 ]
 }
 
-boot intel-strict --iommu intel --strict
+# A domain that disappears (exporter-scrape.sh with EXPORTER_VFIO): the
+# scrapes around VFIO's map and unmap of 8 chunks in a domain of its own,
+# freed when it closes, against ftrace's trace of that window; then the
+# vfio series later, with the domain gone.
+vfio_gone() {
+	local n=$1 res=$2 F=$3 V="$TMP/$1.vfio" D1="$TMP/$1.vd1" D2="$TMP/$1.vd2" bad="" seen="" p m e vb
+	echo "== $n: VFIO"; cat "$res/vfio/facts"
+	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/vfio/trace.txt" >"$V" 2>/dev/null
+	deltas "$res/vfio-before.prom" "$res/vfio-after.prom" >"$D1"
+	deltas "$res/vfio-after.prom" "$res/vfio-later.prom" >"$D2"
+	for p in $PAIRS; do
+		m=${p%%:*} e=${p#*:}
+		[ "$(f $m "$D1")" = "$(f n_$e "$V")" ] || bad+=" $m: +$(f $m "$D1") ftrace $(f n_$e "$V");"
+		seen+=" ${e}=$(f $m "$D1")"
+	done
+	check "$n: VFIO's domain ($(f vfio_rc "$F")): each counter's increase over its window equals ftrace's:$seen${bad:+ MISMATCH$bad}" \
+		[ "$(f vfio_rc "$F")" = 0 -a -z "$bad" -a "$(f n_map_vfio "$V")" -ge 8 ]
+	vb=$(fact vfio_bdf "$F")
+	local sel="{driver=\"intel-iommu\",consumer=\"vfio\",device=\"$vb\"}" ma ml ua ul
+	val() { grep -F "$1$sel " "$2" | awk '{ print $NF }'; }
+	ma=$(val iommu_maps_total "$res/vfio-after.prom") ml=$(val iommu_maps_total "$res/vfio-later.prom")
+	ua=$(val iommu_unmaps_total "$res/vfio-after.prom") ul=$(val iommu_unmaps_total "$res/vfio-later.prom")
+	check "$n: with VFIO's domain freed, its series stays as it was: maps $ma then $ml (ftrace $(f n_map_vfio "$V")), unmaps $ua then $ul ($(f n_unmap_vfio "$V")); nothing went down ($(f went_down "$D1"), $(f went_down "$D2")); the NIC described as vfio-pci" \
+		bash -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ "$1" = "$3" ] && [ -n "$4" ] && [ "$4" = "$5" ] && [ "$4" = "$6" ] &&
+			[ "$7" = 0 ] && [ "$8" = 0 ] && grep -qF "iommu_device_info{device=\"$9\",description=\"vfio-pci\"} 1" "${10}"' \
+		_ "$ma" "$ml" "$(f n_map_vfio "$V")" "$ua" "$ul" "$(f n_unmap_vfio "$V")" "$(f went_down "$D1")" "$(f went_down "$D2")" "$vb" "$res/vfio-later.prom"
+}
+
+tools=$("$TOP/scripts/build-guest-tools" "$BASE") || { notok "building guest tools"; exit 1; }
+boot intel-strict --vfio --iommu intel --strict
 boot intel-lazy --iommu intel
 done_testing
