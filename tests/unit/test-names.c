@@ -62,6 +62,14 @@ int main(void)
 	o = res(&n, 0xffffffff82003000);
 	ifl_driver_name(o, NULL, NULL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "mystery_iommu"), "an unknown driver is named by its ops symbol (%s)", buf);
+	/* 6.1: no owner, the ops a compound literal of intel/iommu.c */
+	o = res(&n, 0xffffffff82003400);
+	f = res(&n, 0xffffffff81400000);
+	ifl_driver_name(NULL, o, f, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "intel-iommu"),
+	      "ops named by the compiler (__compound_literal.0) are skipped, the callback names it (%s)", buf);
+	ifl_driver_name(NULL, o, NULL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "unknown"), "and with no callback: unknown, not the compiler's name (%s)", buf);
 	ifl_driver_name(NULL, NULL, NULL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "unknown"), "no symbol at all -> unknown");
 	/* arm-smmu-v3 built in (Debian's arm64 kernel): arm_smmu_ops alone

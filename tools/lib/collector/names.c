@@ -355,6 +355,11 @@ void ifl_driver_name(const struct ifl_sym *owner, const struct ifl_sym *ops,
 		/* data symbols must match exactly; a callback may be any text */
 		if (!s || !s->found || (i < 2 && s->off))
 			continue;
+		/* a name the compiler made says nothing: 6.1's intel and amd
+		 * domain ops are compound literals ("__compound_literal.0"),
+		 * built in (no owner); the callback names the driver then */
+		if (i < 2 && !s->driver[0] && !s->module[0] && strchr(s->name, '.'))
+			continue;
 		if (s->driver[0]) {
 			snprintf(buf, len, "%s", s->driver);
 			return;
