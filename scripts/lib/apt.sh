@@ -1,5 +1,5 @@
-# A private apt configuration that sees newer Debian suites (trixie, sid)
-# without touching /etc/apt.  The mirror is the one this machine already uses
+# A private apt configuration that sees Debian's suites (bookworm for its
+# stock kernel's point release, trixie, sid) without touching /etc/apt.  The mirror is the one this machine already uses
 # for Debian; nothing here names a host.  Sourced after common.sh.
 
 APT_DIR=$CACHE/apt
@@ -70,11 +70,12 @@ apt_private_setup() {
 	: >"$APT_DIR/preferences"
 	[ -f "$APT_DIR/state/status" ] || : >"$APT_DIR/state/status"
 	local want
-	want="deb [signed-by=$keyring] $mirror trixie main
+	want="deb [signed-by=$keyring] $mirror bookworm main
+deb [signed-by=$keyring] $mirror trixie main
 deb [signed-by=$keyring] $mirror sid main"
 	if [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" != "$want" ]; then
 		echo "$want" >"$APT_DIR/sources.list"
-		rm -f "$APT_DIR/state/lists/"*Packages* "$APT_DIR/state/lists/"*Release*
+		rm -f "$APT_DIR/state/lists/"*Packages* "$APT_DIR/state/lists/"*Release* "$APT_DIR/state/updated"
 	fi
 	local stamp="$APT_DIR/state/updated"
 	echo "$want_arches" >"$APT_DIR/arches"

@@ -61,6 +61,20 @@ for iommu in intel virtio amd; do
 done
 done
 
+# Debian 12's own kernel, 6.1 (the README's platform; with the v6.12 base,
+# whose stock kernel is Debian 13's): fentry cannot take its 8-argument
+# intel_iommu_map_pages, so the collector falls back to kprobes; its domain
+# ops are a compound literal with no owner, and the driver is named from
+# the callback (intel-iommu, not "__compound_literal.0").
+if [ "$BASE" = v6.12 ]; then
+	for mode in lazy strict; do
+		vopt=()
+		[ $mode = strict ] && vopt=(--strict)
+		fb_run debian12-intel-$mode kprobe - intel-iommu intel_iommu_tlb_sync intel_flush_iotlb_all $mode \
+			--stock --base v6.1 --timeout 300 --iommu intel "${vopt[@]}"
+	done
+fi
+
 # The patched kernel: the fallback forced, and inside its window the
 # tracepoint source, around the same dd.  Both watch the same calls, so
 # syncs, flush-alls and unmaps are equal; the tolerance is for what happens
