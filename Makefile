@@ -357,12 +357,14 @@ patches-check: deps
 # Performance figures (docs/performance.md): the collector's handler cost
 # beside an empty program (host test runs, then the real hooks in the VM),
 # the fallback source's cost beside the tracepoint source's (same VM boot),
+# what the exporter costs beside node_exporter (15 s scrapes, same boot),
 # and the series' cost with its events disabled (dma_map_benchmark,
 # pristine vs patched, interleaved runs in the VM).
 bench: deps kernels build
 	$(Q)$(OUTPUT)/tests/bench-handlers
 	$(Q)scripts/bench-handlers-vm --base $(firstword $(BASES))
 	$(Q)scripts/bench-sources-vm --base $(firstword $(BASES))
+	$(Q)scripts/bench-exporter-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
 
 # What a patch from a review thread does to flush coalescing: kernels

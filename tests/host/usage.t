@@ -21,6 +21,8 @@ try "fetch-kernel without a base" "$TOP/scripts/fetch-kernel"
 try "fetch-stock-kernel without a base" "$TOP/scripts/fetch-stock-kernel"
 try "vm-run --stock with --kernel" "$TOP/scripts/vm-run" --stock --kernel /nonexistent -- true
 try "bench-sources-vm bad option" "$TOP/scripts/bench-sources-vm" --bogus
+try "bench-exporter-vm bad option" "$TOP/scripts/bench-exporter-vm" --bogus
+try "bench-exporter-vm --seconds 0" "$TOP/scripts/bench-exporter-vm" --seconds 0
 try "build-guest-tools without a base" "$TOP/scripts/build-guest-tools"
 try "bench-overhead bad option" "$TOP/scripts/bench-overhead" --bogus
 try "bench-handlers-vm bad option" "$TOP/scripts/bench-handlers-vm" --bogus

@@ -5,24 +5,28 @@
 # 127.0.0.1:PORT (job "direct") and node_exporter (job "textfile"), its
 # files in WORKDIR; q PROMQL [TIME] asks it; prom_wait_up waits until both
 # targets are up and scraped twice; prom_stop ends both.  PROM_LOG is
-# Prometheus' log.
+# Prometheus' log, PROM_NE_PID and PROM_NE_PORT node_exporter's.  PROM_INTERVAL
+# (default 1s) sets the scrape interval; NE_ALL=1 runs node_exporter with
+# its default collectors too, as a fleet does (scripts/bench-exporter-vm).
 
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 prom_start() {   # prom_start PORT TFDIR WORKDIR
 	local port=$1 tf=$2 w=$3 nport
 	PROM_PORT=$(freeport) nport=$(freeport) PROM_LOG=$w/prom.log
+	local iv=${PROM_INTERVAL:-1s} ne=(--collector.disable-defaults)
+	[ "${NE_ALL:-0}" = 1 ] && ne=()
 	cat >"$w/prom.yml" <<YML
-global: { scrape_interval: 1s, scrape_timeout: 1s }
+global: { scrape_interval: $iv, scrape_timeout: $iv }
 scrape_configs:
   - job_name: direct
     static_configs: [ { targets: ["127.0.0.1:$port"] } ]
   - job_name: textfile
     static_configs: [ { targets: ["127.0.0.1:$nport"] } ]
 YML
-	prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+	prometheus-node-exporter "${ne[@]}" --collector.textfile \
 		--collector.textfile.directory="$tf" --web.listen-address=127.0.0.1:$nport >"$w/ne.log" 2>&1 &
-	PROM_PIDS=$!
+	PROM_NE_PID=$! PROM_NE_PORT=$nport PROM_PIDS=$!
 	prometheus --config.file="$w/prom.yml" --storage.tsdb.path="$w/tsdb" \
 		--web.listen-address=127.0.0.1:$PROM_PORT >"$PROM_LOG" 2>&1 &
 	PROM_PIDS+=" $!"
