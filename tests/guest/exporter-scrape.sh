@@ -153,8 +153,39 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding
 echo "nocaps_rc=$rc"
 
 # Where it listens unless told: 127.0.0.1:9877 alone; with --textfile
-# alone, nowhere.  What the process listens on, by ss.
-listening() { ss -Hltnp 2>/dev/null | awk -v p="pid=$1," 'index($0, p) { print $4 }' | sort | paste -sd, -; }
+# alone, nowhere.  What the process listens on: its sockets' inodes among
+# /proc/net/tcp{,6}'s listening ones (no ss: sock_diag is not in every
+# test kernel).
+listening() {
+	python3 - "$1" <<'PY'
+import os, socket, struct, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        inodes.add(t[8:-1])
+out = []
+for f, fam in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+    try:
+        lines = open(f).read().splitlines()[1:]
+    except OSError:
+        continue
+    for l in lines:
+        w = l.split()
+        if w[3] != "0A" or w[9] not in inodes:
+            continue
+        a, p = w[1].split(":")
+        raw = bytes.fromhex(a)
+        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+        host = socket.inet_ntop(fam, raw)
+        out.append(("%s:%d" if fam == socket.AF_INET else "[%s]:%d") % (host, int(p, 16)))
+print(",".join(sorted(out)))
+PY
+}
 "$tool" -i 0.5 -d 60 2>"$R/default.err" &
 pid=$!
 serving "$R/default.err" $pid >/dev/null
