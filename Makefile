@@ -380,13 +380,15 @@ demo: deps
 # The Debian package (debian/, docs/packaging.md): dpkg-buildpackage on a
 # copy of the tree in .output/deb/src, so the .deb, .changes and .buildinfo
 # land in .output/deb/ (not in the checkout's parent); then lintian.
-DEB_OUT := .output/deb
+# DEB_OUT=DIR (under .output/, or outside the tree) builds there instead:
+# tests/vm/package.t runs once per base, two at a time, each in its own.
+DEB_OUT ?= .output/deb
 deb: deps
 	$(call msg,DEB,$(DEB_OUT))
 	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
 	$(Q)tar -c --exclude=./.output --exclude=./.git --exclude=./debian/.debhelper . | tar -x -C $(DEB_OUT)/src
 	$(Q)cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b $(if $(V),,>../build.log 2>&1) || \
-		{ echo "make deb: dpkg-buildpackage failed$(if $(V),, (.output/deb/build.log))" >&2; exit 1; }
+		{ echo "make deb: dpkg-buildpackage failed$(if $(V),, ($(DEB_OUT)/build.log))" >&2; exit 1; }
 	$(Q)lintian --fail-on error,warning $(DEB_OUT)/*.changes
 	$(Q)ls $(DEB_OUT)/*.deb
 
