@@ -75,6 +75,21 @@ PY
 }
 f() { local v; v=$(fact "$1" "$2"); echo "${v:-0}"; }
 fsum() { sed -n "s/^$1_[^=]*=//p" "$2" | awk '{ s += $1 } END { print s + 0 }'; }
+# vs_ftrace PAIRS FILE PREFIX DEFAULT FACTS: for each METRIC:EVENT of
+# PAIRS, PREFIX-METRIC's value in FILE (DEFAULT when absent) against
+# ftrace's count of EVENT in FACTS; SEEN gets "EVENT=value" for each, BAD
+# what differs (empty when all agree)
+vs_ftrace() {
+	local p m e v
+	SEEN="" BAD=""
+	for p in $1; do
+		m=${p%%:*} e=${p#*:}
+		v=$(fact "$3$m" "$2")
+		v=${v:-$4}
+		[ "$v" = "$(f n_$e "$5")" ] || BAD+=" $m: $v ftrace $(f n_$e "$5");"
+		SEEN+=" ${e}=$v"
+	done
+}
 
 # exporter metric : ftrace event
 PAIRS="iommu_maps_total:map iommu_unmaps_total:unmap iommu_gather_range_adds_total:iotlb_gather_add
@@ -84,7 +99,7 @@ iommu_dma_fq_queued_total:dma_fq_queue iommu_dma_fq_flushes_total:dma_fq_flush"
 boot() {
 	local n=$1 vfio=; shift
 	[ "$1" = --vfio ] && { vfio=$tools; shift; }
-	local res="$TMP/$n" F="$TMP/$n.facts" D="$TMP/$n.deltas" bad="" seen="" p m e
+	local res="$TMP/$n" F="$TMP/$n.facts" D="$TMP/$n.deltas"
 	mkdir -p "$res"
 	if ! "$TOP/scripts/vm-run" --base "$BASE" --timeout 900 --results "$res" "$@" -- \
 		env EXPORTER_VFIO="$vfio" tests/guest/exporter-scrape.sh "${DD[@]}" >"$F"; then
@@ -96,13 +111,9 @@ boot() {
 		[ -n "$(fact port "$F")" -a "$(f trace_rc "$F")" = 0 -a "$(f exporter_rc "$F")" = 0 -a -s "$res/after.prom" ] || return 1
 	deltas "$res/before.prom" "$res/after.prom" >"$D"
 	cat "$D"
-	for p in $PAIRS; do
-		m=${p%%:*} e=${p#*:}
-		[ "$(f $m "$D")" = "$(f n_$e "$F")" ] || bad+=" $m: +$(f $m "$D") ftrace $(f n_$e "$F");"
-		seen+=" ${e}=$(f $m "$D")"
-	done
-	check "$n: each counter's increase between the scrapes equals ftrace's count:$seen${bad:+ MISMATCH$bad}" \
-		[ -z "$bad" -a "$(f iommu_unmaps_total "$D")" -ge 256 ]
+	vs_ftrace "$PAIRS" "$D" "" 0 "$F"
+	check "$n: each counter's increase between the scrapes equals ftrace's count:$SEEN${BAD:+ MISMATCH$BAD}" \
+		[ -z "$BAD" -a "$(f iommu_unmaps_total "$D")" -ge 256 ]
 	check "$n: bytes mapped +$(f iommu_mapped_bytes_total "$D") and unmapped +$(f iommu_unmapped_bytes_total "$D") equal ftrace's ($(fsum map_bytes "$F"), $(fsum unmap_bytes "$F"))" \
 		[ "$(f iommu_mapped_bytes_total "$D")" = "$(fsum map_bytes "$F")" -a "$(f iommu_unmapped_bytes_total "$D")" = "$(fsum unmap_bytes "$F")" ]
 	local syncs=$(( $(f n_iotlb_sync "$F") + $(f n_dma_fq_flush "$F") ))
@@ -132,14 +143,11 @@ boot() {
 		"$res/trace.txt" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 	read -r lo hi < <(awk -v v="${med:-0}" 'BEGIN { b = 0; while (v >= 1) { b++; v = int(v / 2) } if (b <= 8) print 0, 255; else print 2^(b-1) - 1, 2^b - 1 }')
 	for j in direct textfile; do
-		bad="" seen=""
-		for p in maps:map unmaps:unmap iotlb_syncs:iotlb_sync iotlb_flush_alls:flush_iotlb_all dma_fq_flushes:dma_fq_flush; do
-			m=${p%%:*} e=${p#*:}
-			[ "$(fact prom_${j}_$m "$F")" = "$(f n_$e "$F")" ] || bad+=" $m: $(fact prom_${j}_$m "$F") ftrace $(f n_$e "$F");"
-			seen+=" $m=$(fact prom_${j}_$m "$F")"
-		done
-		check "$n: PromQL ($j) sum(M @ t1) - sum(M @ t0) equals ftrace's count:$seen${bad:+ MISMATCH$bad}" \
-			[ -z "$bad" -a "$(fact prom_${j}_unmaps "$F")" -ge 256 ]
+		# absent is not 0 here: the query must have found the series
+		vs_ftrace "maps:map unmaps:unmap iotlb_syncs:iotlb_sync iotlb_flush_alls:flush_iotlb_all dma_fq_flushes:dma_fq_flush" \
+			"$F" "prom_${j}_" "" "$F"
+		check "$n: PromQL ($j) sum(M @ t1) - sum(M @ t0) equals ftrace's count:$SEEN${BAD:+ MISMATCH$BAD}" \
+			[ -z "$BAD" -a "$(fact prom_${j}_unmaps "$F")" -ge 256 ]
 		check "$n: PromQL ($j) bytes mapped $(fact prom_${j}_mapped_bytes "$F"), unmapped $(fact prom_${j}_unmapped_bytes "$F"): ftrace's" \
 			[ "$(fact prom_${j}_mapped_bytes "$F")" = "$(fsum map_bytes "$F")" -a "$(fact prom_${j}_unmapped_bytes "$F")" = "$(fsum unmap_bytes "$F")" ]
 		check "$n: PromQL ($j) histogram_quantile(0.5) of unmap sizes $(fact prom_${j}_unmap_size_p50 "$F") in dd's bucket (65535, 131071]" \
@@ -166,18 +174,14 @@ boot() {
 # freed when it closes, against ftrace's trace of that window; then the
 # vfio series later, with the domain gone.
 vfio_gone() {
-	local n=$1 res=$2 F=$3 V="$TMP/$1.vfio" D1="$TMP/$1.vd1" D2="$TMP/$1.vd2" bad="" seen="" p m e vb
+	local n=$1 res=$2 F=$3 V="$TMP/$1.vfio" D1="$TMP/$1.vd1" D2="$TMP/$1.vd2" vb
 	echo "== $n: VFIO"; cat "$res/vfio/facts"
 	awk -f "$TOP/tests/lib/trace-facts.awk" "$res/vfio/trace.txt" >"$V" 2>/dev/null
 	deltas "$res/vfio-before.prom" "$res/vfio-after.prom" >"$D1"
 	deltas "$res/vfio-after.prom" "$res/vfio-later.prom" >"$D2"
-	for p in $PAIRS; do
-		m=${p%%:*} e=${p#*:}
-		[ "$(f $m "$D1")" = "$(f n_$e "$V")" ] || bad+=" $m: +$(f $m "$D1") ftrace $(f n_$e "$V");"
-		seen+=" ${e}=$(f $m "$D1")"
-	done
-	check "$n: VFIO's domain ($(f vfio_rc "$F")): each counter's increase over its window equals ftrace's:$seen${bad:+ MISMATCH$bad}" \
-		[ "$(f vfio_rc "$F")" = 0 -a -z "$bad" -a "$(f n_map_vfio "$V")" -ge 8 ]
+	vs_ftrace "$PAIRS" "$D1" "" 0 "$V"
+	check "$n: VFIO's domain ($(f vfio_rc "$F")): each counter's increase over its window equals ftrace's:$SEEN${BAD:+ MISMATCH$BAD}" \
+		[ "$(f vfio_rc "$F")" = 0 -a -z "$BAD" -a "$(f n_map_vfio "$V")" -ge 8 ]
 	vb=$(fact vfio_bdf "$F")
 	local sel="{driver=\"intel-iommu\",consumer=\"vfio\",device=\"$vb\"}" ma ml ua ul
 	val() { grep -F "$1$sel " "$2" | awk '{ print $NF }'; }
