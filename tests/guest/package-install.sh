@@ -17,6 +17,8 @@ O=/tmp/pkg
 # each step's end, in seconds from the start: where the time goes
 t0=$(date +%s)
 at() { echo "t_$1=$(( $(date +%s) - t0 ))"; }
+echo "kernel=$(uname -r)"
+echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"
 
 mkdir -p $O/up $O/work $O/root
 mount -t overlay overlay -o lowerdir=/host,upperdir=$O/up,workdir=$O/work $O/root ||
@@ -95,11 +97,9 @@ echo "exporter_rc=$rc"; at exporter
 cp $O/root/tmp/tf/iommu_flush.prom "$R/exporter.prom" 2>/dev/null
 
 # with PURGE=1 (a minute under TCG: dpkg reads every package's file list)
-[ "${PURGE:-0}" = 1 ] || { echo "kernel=$(uname -r)"; echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"; exit 0; }
+[ "${PURGE:-0}" = 1 ] || exit 0
 rc=0
 inroot env DEBIAN_FRONTEND=noninteractive apt-get "${APT[@]}" purge -y iommu-flushtop >"$R/purge.log" 2>&1 || rc=$?
 echo "purge_rc=$rc"; at purge
 echo "left_after_purge=$(ls -d $O/root/usr/sbin/iommu-flush* $O/root/lib/systemd/system/iommu-flush* \
 	$O/root/usr/share/man/man8/iommu-flush* $O/root/usr/share/doc/iommu-flushtop 2>/dev/null | wc -l)"
-echo "kernel=$(uname -r)"
-echo "nvme_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")"

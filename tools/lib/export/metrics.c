@@ -554,16 +554,23 @@ static int cmp_device(const void *a, const void *b)
  * One per device that has a description; joined in PromQL with
  * "* on (device) group_left (description) iommu_device_info".
  */
-static void put_devices(FILE *f, enum ifl_metrics_format fmt, const struct series **order, size_t n)
+static int put_devices(FILE *f, enum ifl_metrics_format fmt, const struct ifl_metrics *m)
 {
+	const struct series **byd;
 	const char *last = NULL;
 	bool any = false;
 
-	if (!n)
-		return;
-	qsort(order, n, sizeof(*order), cmp_device);
-	for (size_t i = 0; i < n; i++) {
-		const struct series *s = order[i];
+	if (!m->n)
+		return 0;
+	/* a copy of its own, in device order: the caller's stays in series order */
+	byd = malloc(m->n * sizeof(*byd));
+	if (!byd)
+		return -1;
+	for (size_t i = 0; i < m->n; i++)
+		byd[i] = &m->s[i];
+	qsort(byd, m->n, sizeof(*byd), cmp_device);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct series *s = byd[i];
 
 		if (s->fold || !s->device_desc[0] || (last && !strcmp(last, s->device)))
 			continue;
@@ -578,7 +585,8 @@ static void put_devices(FILE *f, enum ifl_metrics_format fmt, const struct serie
 		put_value(f, s->device_desc);
 		fputs("\"} 1\n", f);
 	}
-	qsort(order, n, sizeof(*order), cmp_series);
+	free(byd);
+	return 0;
 }
 
 int ifl_metrics_render(const struct ifl_metrics *m, enum ifl_metrics_format fmt, char **text,
@@ -606,12 +614,12 @@ int ifl_metrics_render(const struct ifl_metrics *m, enum ifl_metrics_format fmt,
 		return -IFL_ERR_SYS;
 	}
 	put_self(f, fmt, m);
-	put_devices(f, fmt, order, m->n);
+	bad = put_devices(f, fmt, m);
 	put_counters(f, fmt, order, m->n, m->avail_counts);
 	put_hists(f, fmt, order, m->n, m->avail_counts, m->avail_hists);
 	if (fmt == IFL_FMT_OPENMETRICS)
 		fputs("# EOF\n", f);
-	bad = ferror(f);
+	bad = bad || ferror(f);
 	if (fclose(f) || bad) {
 		free(buf);
 		free(order);
