@@ -32,6 +32,13 @@ check "each lost option is named with what came out" [ "$out" = 'CONFIG_B="str" 
 CONFIG_C=16 (got n)
 CONFIG_D=n (got y)
 CONFIG_E=y (got n)' ]
+# Later fragments override earlier ones, as merge_config.sh applies them.
+printf 'CONFIG_A=y\nCONFIG_E=y\n' >"$TMP/f1"
+printf '# CONFIG_A is not set\n' >"$TMP/f2"
+printf '# CONFIG_A is not set\nCONFIG_E=y\n' >"$TMP/later"
+check "the last fragment's value is the one checked" "$cc" "$TMP/later" "$TMP/f1" "$TMP/f2"
+out=$("$cc" "$TMP/later" "$TMP/f2" "$TMP/f1")
+check "and an earlier one's is not" [ "$out" = 'CONFIG_A=y (got n)' ]
 for f in "$TOP"/kernel-patches/config/*.config; do
 	check "fragment $(basename "$f") satisfies itself" "$cc" "$f" "$f"
 done
