@@ -366,6 +366,7 @@ bench: deps kernels build
 	$(Q)scripts/bench-sources-vm --base $(firstword $(BASES))
 	$(Q)scripts/bench-exporter-vm --base $(firstword $(BASES))
 	$(Q)for b in $(BASES); do scripts/bench-overhead --base $$b || exit 1; done
+	$(Q)for b in $(BASES); do scripts/bench-insns --base $$b || exit 1; done
 
 # What a patch from a review thread does to flush coalescing: kernels
 # without and with it, the same workloads on both (docs/ab-patch.md).

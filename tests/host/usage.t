@@ -25,6 +25,9 @@ try "bench-exporter-vm bad option" "$TOP/scripts/bench-exporter-vm" --bogus
 try "bench-exporter-vm --seconds 0" "$TOP/scripts/bench-exporter-vm" --seconds 0
 try "build-guest-tools without a base" "$TOP/scripts/build-guest-tools"
 try "bench-overhead bad option" "$TOP/scripts/bench-overhead" --bogus
+try "bench-insns bad option" "$TOP/scripts/bench-insns" --bogus
+try "bench-insns --runs 0" "$TOP/scripts/bench-insns" --runs 0
+try "debian-config without an arch" "$TOP/scripts/debian-config" v7.2
 try "bench-handlers-vm bad option" "$TOP/scripts/bench-handlers-vm" --bogus
 try "ab-patch bad option" "$TOP/scripts/ab-patch" --bogus
 try "demo with an argument" "$TOP/scripts/demo" --bogus
