@@ -30,6 +30,10 @@ T
 	out=$("$hd" "$TMP/$arch-pristine" "$TMP/$arch-site" hot nosuch); rc=$?
 	check "$arch: a function in neither is skipped, not failed" [ $rc = 0 ]
 	check "$arch: and said so" grep -q '^skip nosuch: in neither' <<<"$out"
+	printf '# comment\nhot a fix, on purpose\n' >"$TMP/exempt"
+	out=$("$hd" -x "$TMP/exempt" "$TMP/$arch-pristine" "$TMP/$arch-call" hot); rc=$?
+	check "$arch: a function exempt by name (-x) passes" [ $rc = 0 ]
+	check "$arch: said so, with its reason and what it would have failed on" grep -q '^exempt hot: a fix, on purpose (.*new call(s) helper)' <<<"$out"
 	echo "hot only_site" >"$TMP/names"
 	out=$("$hd" -a "$TMP/names" "$TMP/$arch-pristine" "$TMP/$arch-site"); rc=$?
 	check "$arch: a new function of a names file (-a) is reported, not failed" [ $rc = 0 ]

@@ -46,6 +46,9 @@ rm -f "$res/runs"
 check "a guest that stops before its init is booted once more, said in one line ($(grep -c 'stopped before its init' "$TMP/err")); a second such stop ends with 125 ($rc), the command never run ($(grep -c . "$res/runs" 2>/dev/null || echo 0))" \
 	bash -c '[ "$(grep -c "stopped before its init" "$1")" = 1 ] && [ "$2" = 125 ] && [ ! -s "$3/runs" ] && grep -q "stopped without the command" "$1"' \
 	_ "$TMP/err" "$rc" "$res"
+kept=$(sed -n 's/.*whole console: \([^;]*\);.*/\1/p' "$TMP/err" | tail -n1)
+check "the whole console of a guest that died is kept ($kept) and in the results" \
+	bash -c '[ -s "$1" ] && grep -q "Requested init .* failed\|No working init found\|Kernel panic" "$1" && cmp -s "$1" "$2/console.log"' _ "$kept" "$res"
 
 # The same on arm64 (vm-run --arch arm64: its stdout and stderr are virtio
 # consoles, whose line discipline would turn every newline into CR LF if
