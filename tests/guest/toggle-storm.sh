@@ -13,7 +13,7 @@ T=/sys/kernel/tracing
 : >/tmp/reads
 pids=()
 for cpu in $(seq 0 $(($(nproc) - 1))); do
-	taskset -c "$cpu" bash -c 'while :; do dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct status=none && echo >>/tmp/reads; done' &
+	taskset -c "$cpu" nice -n 19 bash -c 'while :; do dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct status=none && echo >>/tmp/reads; done' &
 	pids+=($!)
 done
 sleep 1
