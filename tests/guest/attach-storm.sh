@@ -20,6 +20,12 @@ for cpu in $(seq 0 $(($(nproc) - 1))); do
 	pids+=($!)
 done
 sleep 1
+# The counts are of something: with the tool running, its programs show.
+$B/iommu-flushtop --source "$SRC" -b -n 2 -i 1 >/tmp/during.out 2>>"$R/storm.err" &
+tool=$!
+for _ in $(seq 600); do [ -s /tmp/during.out ] && break; sleep 0.1; done
+echo "progs_during=$(count prog)"
+wait $tool
 ok=0 failed=0 t0=$(date +%s%N)
 for i in $(seq "$N"); do
 	if $B/iommu-flushtop --source "$SRC" -b -n 1 -i 0.2 >/dev/null 2>>"$R/storm.err"; then

@@ -15,6 +15,7 @@ storm_checks() {   # NAME FACTS N
 	check "$n: $want of $want cycles started and stopped ($(fact cycles "$f") ok, $(fact failed "$f") failed, $(fact cycle_ms "$f") ms each)" \
 		[ "$(fact cycles "$f")" = "$want" -a "$(fact failed "$f")" = 0 ]
 	check "$n: the DMA went on throughout ($(fact reads "$f") reads of 4 MiB)" [ "$(fact reads "$f")" -ge 1 ]
+	check "$n: bpftool counts the tool's programs while it runs ($(fact progs_during "$f"))" [ "$(fact progs_during "$f")" -ge 1 ]
 	for o in progs links maps; do
 		check "$n: no BPF $o left behind ($(fact ${o}_before "$f") before, $(fact ${o}_after "$f") after)" \
 			[ "$(fact ${o}_before "$f")" = "$(fact ${o}_after "$f")" ]
