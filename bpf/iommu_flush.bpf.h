@@ -208,37 +208,6 @@ static __always_inline void hist_add(struct ifl_stats *s, int h, __u64 v)
 	s->hist[h][b & (IFL_HIST_BUCKETS - 1)]++;
 }
 
-/*
- * Whose the domain is: domain->cookie_type, where the kernel has it (7.2;
- * not 6.12), in the library's numbering.  Each kernel value is taken from
- * the kernel's own enum through CO-RE, not assumed.
- */
-#define IFL_COOKIE_IS(v, name) \
-	(bpf_core_enum_value_exists(enum iommu_domain_cookie_type, name) && \
-	 (unsigned long)(v) == bpf_core_enum_value(enum iommu_domain_cookie_type, name))
-static __always_inline __u32 read_cookie(struct iommu_domain *d)
-{
-	unsigned int v = 0;
-
-	if (!bpf_core_field_exists(d->cookie_type))
-		return IFL_COOKIE_UNKNOWN;
-	if (bpf_core_read(&v, sizeof(v), &d->cookie_type))
-		return IFL_COOKIE_UNKNOWN;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_NONE))
-		return IFL_COOKIE_NONE;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_DMA_IOVA))
-		return IFL_COOKIE_DMA_IOVA;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_DMA_MSI))
-		return IFL_COOKIE_DMA_MSI;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_FAULT_HANDLER))
-		return IFL_COOKIE_FAULT_HANDLER;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_SVA))
-		return IFL_COOKIE_SVA;
-	if (IFL_COOKIE_IS(v, IOMMU_COOKIE_IOMMUFD))
-		return IFL_COOKIE_IOMMUFD;
-	return IFL_COOKIE_OTHER;
-}
-
 /* The domain's type, owner and ops, read through CO-RE. */
 static __always_inline void read_domain_info(__u64 domain, struct ifl_domain_info *di)
 {
@@ -265,7 +234,6 @@ static __always_inline void read_domain_info(__u64 domain, struct ifl_domain_inf
 	di->ops_fn = fn;
 	bpf_core_read(&bitmap, sizeof(bitmap), &d->pgsize_bitmap);
 	di->granule = bitmap & -bitmap;
-	di->cookie = read_cookie(d);
 }
 
 /* The IOMMU groups: iommu.c's kset lists each group's kobject. */

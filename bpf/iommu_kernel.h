@@ -45,19 +45,8 @@ struct iommu_domain_ops {
 
 struct iommu_ops;
 
-/* 7.2 (6.15 on); what a kernel without it lacks is tested with CO-RE */
-enum iommu_domain_cookie_type {
-	IOMMU_COOKIE_NONE,
-	IOMMU_COOKIE_DMA_IOVA,
-	IOMMU_COOKIE_DMA_MSI,
-	IOMMU_COOKIE_FAULT_HANDLER,
-	IOMMU_COOKIE_SVA,
-	IOMMU_COOKIE_IOMMUFD,
-};
-
 struct iommu_domain {
 	unsigned int type;
-	enum iommu_domain_cookie_type cookie_type;
 	const struct iommu_domain_ops *ops;
 	const struct iommu_ops *owner;
 	unsigned long pgsize_bitmap;

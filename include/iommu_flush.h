@@ -120,27 +120,7 @@ struct ifl_domain_info {
 	__u64 ops;		/* domain->ops (struct iommu_domain_ops *) */
 	__u64 ops_fn;		/* a callback of domain->ops, for drivers without data symbols */
 	__u64 granule;		/* smallest page size of the domain (IOVA granule) */
-	__u32 cookie;		/* enum ifl_cookie: whose the domain is, from domain->cookie_type */
-	__u32 reserved;
 	char dev[IFL_DEV_NAME_LEN];	/* first device seen in dma_fq_queue */
-};
-
-/*
- * domain->cookie_type (7.2; 6.12 has none: IFL_COOKIE_UNKNOWN), in the
- * library's own numbering: the BPF side maps the kernel's enum through
- * CO-RE, so a reordered enum still reads right.  It says who owns the
- * domain without looking at any caller: the DMA API (dma-iommu's IOVA
- * cookie), iommufd, SVA; NONE is VFIO type1 or a driver's own domain.
- */
-enum ifl_cookie {
-	IFL_COOKIE_UNKNOWN,
-	IFL_COOKIE_NONE,
-	IFL_COOKIE_DMA_IOVA,
-	IFL_COOKIE_DMA_MSI,
-	IFL_COOKIE_FAULT_HANDLER,
-	IFL_COOKIE_SVA,
-	IFL_COOKIE_IOMMUFD,
-	IFL_COOKIE_OTHER,	/* a value this library does not know */
 };
 
 /* Dropped or unmeasured things, counted per CPU in the "drops" map. */

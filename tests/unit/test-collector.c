@@ -282,48 +282,6 @@ static void test_contention(void)
 	c = NULL;
 }
 
-/*
- * Consumers from the domain's cookie (domain->cookie_type, 7.2): a row
- * whose caller names none (some_gpu_driver_unmap) takes the cookie's; a
- * caller that names one still goes first (the cookie is read when the
- * domain is first seen, and a freed domain's address can be reused).
- */
-static void test_cookie(void)
-{
-	const struct {
-		uint32_t cookie;
-		const char *by_cookie;	/* the consumer of the gpu caller's row */
-	} cases[] = {
-		{ IFL_COOKIE_IOMMUFD, "iommufd" },
-		{ IFL_COOKIE_DMA_MSI, "vfio" },	/* only vfio_iommu_type1 takes an MSI cookie */
-		{ IFL_COOKIE_SVA, "sva" },
-		{ IFL_COOKIE_NONE, "vfio" },	/* none: its other callers' (vfio) */
-		{ IFL_COOKIE_UNKNOWN, "vfio" },	/* 6.12: the same */
-	};
-	const uint64_t dom = 0xdead4000ULL, c_gpu = 0xffffffff81600010ULL;	/* some_gpu_driver_unmap */
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct ifl_domain_info di = { .type = IFL_DOMAIN_PAGING, .owner = OWNER_INTEL, .granule = 4096,
-					      .cookie = cases[i].cookie };
-		const struct ifl_row *g, *v;
-		struct ifl_snapshot *s;
-
-		c = open_collector(64);
-		if (ifl_test_set_domain(c, dom, &di))
-			printf("# %s\n", ifl_errmsg(c));
-		map(0, dom, c_gpu, 4096);
-		unmap(0, dom, C_VFIO, 4096);
-		s = snap();
-		g = row(s, "unmanaged", "-", "some_gpu_driver_unmap");
-		v = row(s, "unmanaged", "-", "vfio_unmap_unpin");
-		CHECK(g && v && !strcmp(g->consumer, cases[i].by_cookie) && !strcmp(v->consumer, "vfio"),
-		      "cookie %u: a caller that names no consumer gets %s (%s); vfio's caller stays vfio's (%s)",
-		      cases[i].cookie, cases[i].by_cookie, g ? g->consumer : "?", v ? v->consumer : "?");
-		ifl_snapshot_free(s);
-		ifl_close(c);
-	}
-}
-
 int main(void)
 {
 	struct ifl_snapshot *s, *s2, *d, *g;
@@ -611,6 +569,5 @@ int main(void)
 	ifl_close(c);
 
 	test_contention();
-	test_cookie();
 	CHECK_EXIT();
 }

@@ -118,41 +118,11 @@ static void name_driver(struct ifl_collector *c, const struct domain *d, char *b
 	ifl_driver_name(sym(c, d->di.owner), sym(c, d->di.ops), sym(c, d->di.ops_fn), buf, len);
 }
 
-/*
- * Who owns a domain by its cookie (domain->cookie_type, 7.2), or NULL where
- * the cookie does not say (none, a fault handler, a kernel without it).
- * Only vfio_iommu_type1 takes an MSI cookie for its domains.
- */
-static const char *cookie_consumer(const struct domain *d)
-{
-	if (!d || !d->have_info || (d->di.flags & IFL_DI_UNREADABLE))
-		return NULL;
-	switch (d->di.cookie) {
-	case IFL_COOKIE_DMA_IOVA:
-		return "dma-iommu";
-	case IFL_COOKIE_DMA_MSI:
-		return "vfio";
-	case IFL_COOKIE_IOMMUFD:
-		return "iommufd";
-	case IFL_COOKIE_SVA:
-		return "sva";
-	default:
-		return NULL;
-	}
-}
-
-/*
- * The consumer of a row: its caller's where that names one, else the
- * domain's cookie's, else the one its other callers name, else by type.
- * The caller goes first because the cookie is read when the domain is
- * first seen, and a freed domain's address can be reused by another
- * consumer (docs/collector.md, "Known limits").
- */
+/* The consumer of a row: its caller's, else its domain's, else by type. */
 static void name_consumer(struct ifl_collector *c, const struct entry *e,
 			  const struct domain *d, char *buf, size_t len)
 {
 	enum ifl_consumer_class cls = ifl_consumer_of(sym(c, e->key.caller), buf, len);
-	const char *by_cookie;
 
 	switch (cls) {
 	case IFL_CONS_DMA_IOMMU:
@@ -163,10 +133,7 @@ static void name_consumer(struct ifl_collector *c, const struct entry *e,
 	default:
 		break;
 	}
-	by_cookie = cookie_consumer(d);
-	if (by_cookie)
-		snprintf(buf, len, "%s", by_cookie);
-	else if (d && d->consumer[0])
+	if (d && d->consumer[0])
 		snprintf(buf, len, "%s", d->consumer);
 	else if (d && d->have_info && (d->di.type & IFL_DOMAIN_DMA_API))
 		snprintf(buf, len, "dma-iommu");	/* callers that tail-called into the DMA API */
