@@ -13,13 +13,8 @@ count() { bpftool -j "$1" show 2>/dev/null | tr '{' '\n' | grep -c '"id"'; }
 echo "progs_before=$(count prog)"
 echo "links_before=$(count link)"
 echo "maps_before=$(count map)"
-: >/tmp/reads
-pids=()
-for cpu in $(seq 0 $(($(nproc) - 1))); do
-	taskset -c "$cpu" nice -n 19 bash -c 'while :; do dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct status=none && echo >>/tmp/reads; done' &
-	pids+=($!)
-done
-sleep 1
+source "$(dirname "$0")/dma-readers.sh"
+readers_start
 # The counts are of something: with the tool running, its programs show.
 $B/iommu-flushtop --source "$SRC" -b -n 2 -i 1 >/tmp/during.out 2>>"$R/storm.err" &
 tool=$!
@@ -35,12 +30,11 @@ for i in $(seq "$N"); do
 	fi
 done
 t1=$(date +%s%N)
-kill "${pids[@]}" 2>/dev/null
-wait 2>/dev/null
+readers_stop
 echo "cycles=$ok"
 echo "failed=$failed"
 echo "cycle_ms=$(( (t1 - t0) / 1000000 / (N > 0 ? N : 1) ))"
-echo "reads=$(wc -l </tmp/reads)"
+echo "reads=$(readers_done)"
 echo "progs_after=$(count prog)"
 echo "links_after=$(count link)"
 echo "maps_after=$(count map)"

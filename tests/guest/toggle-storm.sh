@@ -10,22 +10,16 @@ N=${1:-200}
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T
 [ -d $T/events/iommu ] || { echo "no iommu events in $T" >&2; exit 1; }
-: >/tmp/reads
-pids=()
-for cpu in $(seq 0 $(($(nproc) - 1))); do
-	taskset -c "$cpu" nice -n 19 bash -c 'while :; do dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct status=none && echo >>/tmp/reads; done' &
-	pids+=($!)
-done
-sleep 1
+source "$(dirname "$0")/dma-readers.sh"
+readers_start
 i=0
 while [ $i -lt "$N" ]; do
 	echo 1 >$T/events/iommu/enable
 	echo 0 >$T/events/iommu/enable
 	i=$((i + 1))
 done
-kill "${pids[@]}" 2>/dev/null
-wait 2>/dev/null
+readers_stop
 echo "cycles=$i"
-echo "reads=$(wc -l </tmp/reads)"
+echo "reads=$(readers_done)"
 dmesg | grep -E 'WARNING|BUG|Oops|soft lockup|hung task|general protection|int3' | sed 's/^/warning: /'
 true
