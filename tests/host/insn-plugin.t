@@ -6,8 +6,7 @@
 # checked where there is a guest: scripts/bench-insns.)
 source "$(dirname "$0")/../lib/test.sh"
 so="$TMP/insn-window.so"
-check "builds with -Wall -Wextra -Werror" gcc -std=c11 -D_GNU_SOURCE -O2 -fPIC -shared -Wall -Wextra -Werror \
-	-fvisibility=hidden -o "$so" "$TOP/scripts/qemu-plugin/insn-window.c" -lpthread
+check "builds with -Wall -Wextra -Werror (scripts/qemu-plugin/build)" "$TOP/scripts/qemu-plugin/build" "$so"
 check "exports qemu_plugin_install and qemu_plugin_version, nothing else" \
 	[ "$(nm -D --defined-only "$so" | awk '{ print $3 }' | grep -v '^_' | sort | tr '\n' ' ')" = "qemu_plugin_install qemu_plugin_version " ]
 q() { echo q | timeout 30 qemu-system-x86_64 -machine none -nographic -nodefaults -monitor stdio "$@" >/dev/null 2>"$TMP/qemu.err"; }
