@@ -429,13 +429,13 @@ static __always_inline void fb_kretprobe(struct pt_regs *ctx, __u32 kind, __u32 
 
 #define FB_PROGS(kind, name, i)							\
 SEC("fentry")									\
-int fe_##name##i(void *ctx) { fb_fentry(ctx, kind, i); return 0; }		\
+int fe_##name##i(void *ctx) { fb_fentry(ctx, kind, i); sample_stack(ctx); return 0; }		\
 SEC("fexit")									\
-int fx_##name##i(void *ctx) { fb_fexit(ctx, kind, i); return 0; }		\
+int fx_##name##i(void *ctx) { fb_fexit(ctx, kind, i); sample_stack(ctx); return 0; }		\
 SEC("kprobe")									\
-int kp_##name##i(struct pt_regs *ctx) { fb_kprobe(ctx, kind, i); return 0; }	\
+int kp_##name##i(struct pt_regs *ctx) { fb_kprobe(ctx, kind, i); sample_stack(ctx); return 0; }	\
 SEC("kretprobe")								\
-int kr_##name##i(struct pt_regs *ctx) { fb_kretprobe(ctx, kind, i); return 0; }
+int kr_##name##i(struct pt_regs *ctx) { fb_kretprobe(ctx, kind, i); sample_stack(ctx); return 0; }
 
 #define FB_SLOT(i) IFL_FB_FOR_KINDS(FB_PROGS, i)
 
@@ -447,6 +447,7 @@ SEC("raw_tp")
 int fb_map(__u64 *ctx)
 {
 	fb_tp_map(ctx[2]);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -454,6 +455,7 @@ SEC("raw_tp")
 int fb_unmap(__u64 *ctx)
 {
 	fb_tp_unmap(ctx[2]);
+	sample_stack(ctx);
 	return 0;
 }
 

@@ -167,6 +167,7 @@ int BPF_PROG(tp_map, unsigned long iova, __u64 paddr, unsigned long size,
 	     struct iommu_domain *domain, unsigned long caller)
 {
 	on_map(size, (__u64)domain, caller);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -175,6 +176,7 @@ int BPF_PROG(raw_map, unsigned long iova, __u64 paddr, unsigned long size,
 	     __u64 domain, unsigned long caller)
 {
 	on_map(size, domain, caller);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -184,6 +186,7 @@ int BPF_PROG(tp_unmap, unsigned long iova, unsigned long size, unsigned long unm
 	     struct iommu_domain *domain, unsigned long caller)
 {
 	on_unmap(unmapped, (__u64)domain, caller);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -192,6 +195,7 @@ int BPF_PROG(raw_unmap, unsigned long iova, unsigned long size, unsigned long un
 	     __u64 domain, unsigned long caller)
 {
 	on_unmap(unmapped, domain, caller);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -201,6 +205,7 @@ int BPF_PROG(tp_gather_add, struct iommu_domain *domain, struct iommu_iotlb_gath
 	     unsigned long iova, unsigned long size, unsigned long pgsize, unsigned int forced)
 {
 	on_gather_add((__u64)domain, (__u64)gather, forced);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -209,6 +214,7 @@ int BPF_PROG(raw_gather_add, __u64 domain, __u64 gather, unsigned long iova,
 	     unsigned long size, unsigned long pgsize, unsigned int forced)
 {
 	on_gather_add(domain, gather, forced);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -219,6 +225,7 @@ int BPF_PROG(tp_sync, struct iommu_domain *domain, struct iommu_iotlb_gather *ga
 {
 	/* typed pointer: plain loads, checked by the verifier */
 	on_sync((__u64)domain, (__u64)gather, caller, ns, gather->start, gather->end);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -233,6 +240,7 @@ int BPF_PROG(raw_sync, __u64 domain, __u64 gather, unsigned long caller, __u64 n
 	    bpf_core_read(&end, sizeof(end), &g->end))
 		start = end = 0;
 	on_sync(domain, gather, caller, ns, start, end);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -241,6 +249,7 @@ SEC("tp_btf/flush_iotlb_all")
 int BPF_PROG(tp_flush_all, struct iommu_domain *domain, unsigned long caller, __u64 ns)
 {
 	on_flush_all((__u64)domain, caller, ns);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -248,6 +257,7 @@ SEC("raw_tp/flush_iotlb_all")
 int BPF_PROG(raw_flush_all, __u64 domain, unsigned long caller, __u64 ns)
 {
 	on_flush_all(domain, caller, ns);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -257,6 +267,7 @@ int BPF_PROG(tp_sync_map, struct iommu_domain *domain, unsigned long iova,
 	     unsigned long size, int ret, unsigned long caller, __u64 ns)
 {
 	on_sync_map((__u64)domain, size, ret, caller, ns);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -265,6 +276,7 @@ int BPF_PROG(raw_sync_map, __u64 domain, unsigned long iova, unsigned long size,
 	     int ret, unsigned long caller, __u64 ns)
 {
 	on_sync_map(domain, size, ret, caller, ns);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -274,6 +286,7 @@ int BPF_PROG(tp_fq_queue, struct iommu_domain *domain, struct device *dev,
 	     __u64 iova, unsigned long pages, __u64 seq)
 {
 	on_fq_queue((__u64)domain, (__u64)dev, pages, seq);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -282,6 +295,7 @@ int BPF_PROG(raw_fq_queue, __u64 domain, __u64 dev, __u64 iova, unsigned long pa
 	     __u64 seq)
 {
 	on_fq_queue(domain, dev, pages, seq);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -291,6 +305,7 @@ int BPF_PROG(tp_fq_flush, struct iommu_domain *domain, unsigned int reason, __u6
 	     unsigned int entries, __u64 ns)
 {
 	on_fq_flush((__u64)domain, reason, seq, entries, ns);
+	sample_stack(ctx);
 	return 0;
 }
 
@@ -299,6 +314,7 @@ int BPF_PROG(raw_fq_flush, __u64 domain, unsigned int reason, __u64 seq,
 	     unsigned int entries, __u64 ns)
 {
 	on_fq_flush(domain, reason, seq, entries, ns);
+	sample_stack(ctx);
 	return 0;
 }
 

@@ -105,6 +105,7 @@ struct cpu_state {
 	__u64 cur_gather, cur_domain;
 	__u64 last_gather, last_domain;
 	__u64 loose_domain, loose_unmaps, loose_bytes;
+	__u64 new_domain;	/* a domain first seen by this event: sample_stack() */
 };
 
 /* The size of the zeroes map inserts need: the values are larger than the stack. */
@@ -315,9 +316,41 @@ static __always_inline struct ifl_domain_info *domain_info(__u64 domain)
 		return NULL;
 	}
 	di = bpf_map_lookup_elem(&domains, &domain);
-	if (di && !err && !(di->flags & IFL_DI_UNREADABLE))
+	if (di && !err && !(di->flags & IFL_DI_UNREADABLE)) {
+		struct cpu_state *cs = cpu_state();
+
 		find_group_device(domain, di);
+		if (cs)
+			cs->new_domain = domain;
+	}
 	return di;
+}
+
+/*
+ * Called by every program once its handler is done: where the handler met
+ * a domain for the first time, keep the kernel stack of this event, from
+ * which the library names the domain's consumer (whoever called the IOMMU
+ * API: dma-iommu, VFIO, iommufd, a driver's own domain), the same way on
+ * every kernel and event source, with or without a caller in the event.
+ * Once per domain; the handlers have no context to pass to bpf_get_stack(),
+ * hence the per-CPU note.
+ */
+static __always_inline void sample_stack(void *ctx)
+{
+	struct cpu_state *cs = cpu_state();
+	struct ifl_domain_info *di;
+	__u64 domain;
+	long n;
+
+	if (!cs || !cs->new_domain)
+		return;
+	domain = cs->new_domain;
+	cs->new_domain = 0;
+	di = bpf_map_lookup_elem(&domains, &domain);
+	if (!di)
+		return;
+	n = bpf_get_stack(ctx, di->stack, sizeof(di->stack), 0);
+	di->nstack = n > 0 ? n / sizeof(__u64) : 0;
 }
 
 /*

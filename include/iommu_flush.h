@@ -112,6 +112,7 @@ struct ifl_stats {
 
 /* Per-domain facts, read once through CO-RE and cached by the BPF side. */
 #define IFL_DEV_NAME_LEN 32
+#define IFL_DOMAIN_STACK 16	/* frames kept of a domain's first event */
 #define IFL_DI_UNREADABLE 1	/* the domain's memory could not be read */
 struct ifl_domain_info {
 	__u32 type;		/* domain->type (IOMMU_DOMAIN_*) */
@@ -121,6 +122,14 @@ struct ifl_domain_info {
 	__u64 ops_fn;		/* a callback of domain->ops, for drivers without data symbols */
 	__u64 granule;		/* smallest page size of the domain (IOVA granule) */
 	char dev[IFL_DEV_NAME_LEN];	/* first device seen in dma_fq_queue */
+	/*
+	 * The kernel stack of the domain's first event (return addresses,
+	 * innermost first): the library names the consumer from it, the first
+	 * frame outside the IOMMU core, its drivers and the tracing code.
+	 */
+	__u32 nstack;
+	__u32 pad;
+	__u64 stack[IFL_DOMAIN_STACK];
 };
 
 /* Dropped or unmeasured things, counted per CPU in the "drops" map. */

@@ -519,11 +519,10 @@ static int record(struct ifl_dump *d)
 		fprintf(stderr, TOOL ": %s\n", err);
 		return EXIT_ENV;
 	}
-	/* The rows are still printed, their consumer and caller read "-". */
-	if (env.group_set && (env.group_by & (IFL_BY_CONSUMER | IFL_BY_CALLER)) &&
-	    !ifl_info(c)->consumers)
-		fprintf(stderr, TOOL ": -g consumer and caller need the IOMMU flush tracepoint "
-			"series; the %s source sees no callers: they read \"-\"\n",
+	/* The rows are still printed, their caller reads "-". */
+	if (env.group_set && (env.group_by & IFL_BY_CALLER) && !ifl_info(c)->callers)
+		fprintf(stderr, TOOL ": -g caller needs the IOMMU flush tracepoint series; "
+			"the %s source sees no callers: they read \"-\"\n",
 			ifl_info(c)->source);
 	/* Ctrl-C ends the recording (and reaches the command); the report still prints */
 	sigaction(SIGINT, &sa, NULL);

@@ -20,10 +20,10 @@ top() {   # OUT ERR OPTIONS...
 }
 top $R/top.txt $R/top.err -b -i 1 -n 5; echo "top_rc=$?"
 top $R/top.json $R/top-json.err --json -i 1 -n 5; echo "top_json_rc=$?"
-# a filter the fallback cannot serve
-$B/iommu-flushtop -b -n 1 --consumer vfio >$R/cons.txt 2>$R/cons.err; echo "cons_rc=$?"
-# iommu-flushhist, grouped by consumer: recorded, with a one-line notice
-$B/iommu-flushhist -g driver,consumer -o $R/hist.json -- $DD >$R/hist.txt 2>$R/hist.err; echo "hist_rc=$?"
+# consumers, from the stack of each domain's first callback: dd's are the DMA API's
+top $R/cons.json $R/cons.err --consumer dma-iommu --json -i 1 -n 3; echo "cons_rc=$?"
+# iommu-flushhist, grouped by consumer and caller: recorded, a one-line notice for the caller
+$B/iommu-flushhist -g driver,consumer,caller -o $R/hist.json -- $DD >$R/hist.txt 2>$R/hist.err; echo "hist_rc=$?"
 # the series' source asked for where there is none: refused in one line
 $B/iommu-flushtop --source tracepoints -b -n 1 >$R/src-top.txt 2>$R/src-top.err; echo "src_top_rc=$?"
 $B/iommu-flushhist --source tracepoints -d 1 >$R/src-hist.txt 2>$R/src-hist.err; echo "src_hist_rc=$?"

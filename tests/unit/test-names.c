@@ -150,6 +150,45 @@ int main(void)
 		CHECK(bad == 0, "consumers: dma-iommu, vfio, iommufd, a module, IOMMU-internal and other "
 		      "functions told apart (%u of %zu wrong)", bad, sizeof(cases) / sizeof(cases[0]));
 		CHECK(ifl_consumer_of(NULL, buf, sizeof(buf)) == IFL_CONS_NONE, "no caller: class none");
+		CHECK(ifl_consumer_of(res(&n, 0xffffffffc0100010), buf, sizeof(buf)) == IFL_CONS_IOMMU,
+		      "a callback of an IOMMU driver module (arm_smmu_v3) is no consumer");
+	}
+
+	/* consumers from a domain's first stack, innermost frame first */
+	{
+		static const struct {
+			uint64_t frames[6];
+			const char *want;
+		} stacks[] = {
+			/* kprobe on a driver module's callback, from the DMA API */
+			{ { 0xffffffffc0100010, 0xffffffff81400410, 0xffffffff81100014, 0xffffffff81300010 }, "dma-iommu" },
+			/* a BPF program (kallsyms' module "bpf"), the core, then VFIO */
+			{ { 0xffffffffc0200010, 0xffffffff81101010, 0xffffffff81400010, 0xffffffff81200010 }, "vfio" },
+			/* a test module's domain */
+			{ { 0xffffffff81400410, 0xffffffffc0000042, 0xffffffff81500010 }, "iommu_gather_test" },
+			/* unknown and other functions only: none */
+			{ { 0xffffffff80000000, 0xffffffff81600010, 0xffffffff81300010 }, "" },
+			{ { 0 }, "" },
+		};
+		unsigned int bad = 0;
+
+		for (size_t i = 0; i < sizeof(stacks) / sizeof(stacks[0]); i++) {
+			const struct ifl_sym *f[6];
+			size_t nf = 0;
+
+			while (nf < 6 && stacks[i].frames[nf]) {
+				f[nf] = res(&n, stacks[i].frames[nf]);
+				nf++;
+			}
+			ifl_consumer_of_stack(f, nf, buf, sizeof(buf));
+			if (strcmp(buf, stacks[i].want)) {
+				printf("# stack %zu: consumer '%s', want '%s'\n", i, buf, stacks[i].want);
+				bad++;
+			}
+		}
+		CHECK(bad == 0, "consumers from stacks: the first consumer frame past drivers, modules "
+		      "of drivers, the core and unknown code (%u of %zu wrong)", bad,
+		      sizeof(stacks) / sizeof(stacks[0]));
 	}
 
 	/* domain types and numbering */

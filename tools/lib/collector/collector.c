@@ -320,6 +320,7 @@ int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errb
 	c->info.source = c->src->name;
 	c->info.source_desc = c->src->desc;
 	c->info.consumers = c->src->consumers;
+	c->info.callers = c->src->callers;
 
 	/* tp_btf needs the typedefs the source probe found in BTF */
 	c->mode = c->opts.mode;

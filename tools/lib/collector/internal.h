@@ -92,6 +92,7 @@ struct ifl_source {
 	/* What IFL_PROG_TP_BTF and IFL_PROG_RAW_TP load: "tp_btf", "raw_tp"; "fentry", "kprobe" */
 	const char *prog_btf, *prog_plain;
 	bool consumers;		/* tells consumers apart (ifl_info.consumers) */
+	bool callers;		/* sees each event's caller (ifl_info.callers) */
 };
 
 extern const struct ifl_source ifl_source_tracepoints;
@@ -181,6 +182,14 @@ enum ifl_consumer_class {
 /* Class of a caller; name gets the consumer's name for the first four. */
 enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller,
 					char *name, size_t len);
+/*
+ * The consumer a kernel stack names (innermost frame first): the first
+ * frame that is a consumer (the first four classes), past the IOMMU core,
+ * its drivers and the tracing and BPF code that took the stack; name is
+ * left empty if no frame is one.
+ */
+void ifl_consumer_of_stack(const struct ifl_sym *const *frames, size_t n,
+			   char *name, size_t len);
 
 /* devices.c */
 int ifl_groups_refresh(struct ifl_collector *c);

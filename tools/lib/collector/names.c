@@ -400,6 +400,19 @@ static bool contains(const char *s, const char *w)
  * queue's fq_flush_iotlb) are not consumers: the library gives those rows
  * the consumer of the rest of the domain's events.
  */
+/* A function of an IOMMU driver or of io-pgtable, by its name, leading underscores aside. */
+static bool is_iommu_code(const char *fn)
+{
+	while (*fn == '_')
+		fn++;
+	if (has_prefix(fn, "arm_lpae_") || has_prefix(fn, "io_pgtable") || has_prefix(fn, "arm_v7s_"))
+		return true;
+	for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]); d++)
+		if (has_prefix(fn, drivers[d].prefix))
+			return true;
+	return false;
+}
+
 enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller, char *name, size_t len)
 {
 	const char *fn;
@@ -420,6 +433,12 @@ enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller, char *name
 		snprintf(name, len, "iommufd");
 		return IFL_CONS_IOMMUFD;
 	}
+	/* an IOMMU driver or page-table module is no consumer (arm_smmu_v3 on Debian) */
+	if (is_iommu_code(fn))
+		return IFL_CONS_IOMMU;
+	/* kallsyms lists BPF programs and trampolines as module "bpf": a stack's, not a consumer */
+	if (!strcmp(caller->module, "bpf"))
+		return IFL_CONS_OTHER;
 	if (caller->module[0]) {
 		snprintf(name, len, "%s", caller->module);
 		return IFL_CONS_MODULE;
@@ -432,4 +451,25 @@ enum ifl_consumer_class ifl_consumer_of(const struct ifl_sym *caller, char *name
 			return IFL_CONS_IOMMU;
 	snprintf(name, len, "%s", fn);
 	return IFL_CONS_OTHER;
+}
+
+void ifl_consumer_of_stack(const struct ifl_sym *const *frames, size_t n,
+			   char *name, size_t len)
+{
+	char buf[IFL_NAME_LEN];
+
+	if (len)
+		name[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		switch (ifl_consumer_of(frames[i], buf, sizeof(buf))) {
+		case IFL_CONS_DMA_IOMMU:
+		case IFL_CONS_VFIO:
+		case IFL_CONS_IOMMUFD:
+		case IFL_CONS_MODULE:
+			snprintf(name, len, "%s", buf);
+			return;
+		default:
+			break;	/* core, driver, tracing, BPF, or unknown: look further out */
+		}
+	}
 }

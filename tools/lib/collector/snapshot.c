@@ -142,7 +142,12 @@ static void name_consumer(struct ifl_collector *c, const struct entry *e,
 	/* IFL_CONS_OTHER keeps the function name ifl_consumer_of() gave */
 }
 
-/* Each domain's consumer: the one its callers name most (by events). */
+/*
+ * Each domain's consumer: the one its callers name most (by events); for
+ * a domain none of whose rows has a caller that names one (the fallback
+ * source, syncs and flushes, events without a caller), the one the stack
+ * of its first event names.
+ */
 static void learn_consumers(struct ifl_collector *c, const struct entry *e, size_t n,
 			    struct domain *doms, size_t ndoms)
 {
@@ -168,6 +173,16 @@ static void learn_consumers(struct ifl_collector *c, const struct entry *e, size
 			d->consumer_weight = w + 1;
 			snprintf(d->consumer, sizeof(d->consumer), "%s", name);
 		}
+	}
+	for (size_t i = 0; i < ndoms; i++) {
+		struct domain *d = &doms[i];
+		const struct ifl_sym *frames[IFL_DOMAIN_STACK];
+
+		if (d->consumer[0] || !d->have_info || !d->di.nstack)
+			continue;
+		for (uint32_t f = 0; f < d->di.nstack; f++)
+			frames[f] = sym(c, d->di.stack[f]);
+		ifl_consumer_of_stack(frames, d->di.nstack, d->consumer, sizeof(d->consumer));
 	}
 }
 
@@ -277,7 +292,7 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 	if (ret)
 		return ifl_fail(c, IFL_ERR_SYS, "cannot read the statistics map: %s", strerror(-ret));
 	doms = calloc(n ? n : 1, sizeof(*doms));
-	addrs = calloc(n * 4 + 1, sizeof(*addrs));
+	addrs = calloc(n * (4 + IFL_DOMAIN_STACK) + 1, sizeof(*addrs));
 	s = ifl_snapshot_new(n);
 	if (!doms || !addrs || !s) {
 		ret = ifl_fail(c, IFL_ERR_SYS, "out of memory");
@@ -303,6 +318,10 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 			addrs[naddrs++] = d->di.owner;
 			addrs[naddrs++] = d->di.ops;
 			addrs[naddrs++] = d->di.ops_fn;
+			if (d->di.nstack > IFL_DOMAIN_STACK)
+				d->di.nstack = IFL_DOMAIN_STACK;
+			for (uint32_t f = 0; f < d->di.nstack; f++)
+				addrs[naddrs++] = d->di.stack[f];
 		}
 		if (!ifl_names_domain_id(&c->names, ptr))
 			new_domain = true;

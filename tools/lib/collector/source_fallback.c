@@ -336,6 +336,7 @@ const struct ifl_source ifl_source_fallback = {
 	.prepare = fb_prepare,
 	.attach = fb_attach,
 	.event_prog = fb_event_prog,
+	.consumers = true,	/* from the stack of each domain's first callback */
 	.avail_counts = C(MAP) | C(MAP_BYTES) | C(UNMAP) | C(UNMAP_BYTES) | C(UNMAP_UNSYNCED) |
 			C(SYNC) | C(SYNC_NS) | C(SYNC_UNTRACKED) | C(FLUSHED_BYTES) |
 			C(FLUSH_ALL) | C(FLUSH_ALL_NS) | C(SYNC_MAP) | C(SYNC_MAP_BYTES) |

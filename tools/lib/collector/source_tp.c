@@ -144,6 +144,7 @@ const struct ifl_source ifl_source_tracepoints = {
 	.name = "tracepoints",
 	.desc = "iommu tracepoints of the flush series",
 	.consumers = true,
+	.callers = true,
 	.probe = tp_probe,
 	.prepare = tp_prepare,
 	.attach = tp_attach,

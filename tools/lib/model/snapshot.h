@@ -34,9 +34,11 @@ struct ifl_info {
 	const char *source;	/* "tracepoints" */
 	const char *source_desc; /* one line, for headers */
 	const char *prog_type;	/* "tp_btf" or "raw_tp" */
-	/* The source sees who called (consumer and caller of each event):
-	 * only the series' events carry the caller. */
+	/* The source tells consumers apart (every source: from the stack
+	 * of each domain's first event), and the caller of each event
+	 * (only the series' events carry it). */
 	bool consumers;
+	bool callers;
 	unsigned int max_keys;
 	int ncpus;		/* possible CPUs, the per-CPU map width */
 };
