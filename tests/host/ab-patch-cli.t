@@ -97,6 +97,17 @@ FAKE_VM_B=virtio ab few --mode lazy --runs 3
 check "3 runs a side: no difference can be shown, and how many runs can" \
 	bash -c 'tr "\n" " " <"$1" | grep -q "no difference can be shown ([67] runs a side can)"' _ "$D/out/report.txt"
 
+# ---- does not apply, no conflict line: the file from git am -3's own words ----------
+printf '%s\n' 'error: sha1 information is lacking or useless (drivers/iommu/dma-iommu.c).' \
+	'error: could not build fake ancestor' >"$TMP/am.log"
+export IOMMU_FLUSHTOP_CACHE="$TMP/cache"
+FAKE_APPLY_LOG="$TMP/am.log" ab noapply --mode lazy
+check "does not apply, blob unknown to the tree: exit $rc (want 1), one line naming the file" \
+	bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] &&
+		grep -qx "ab-patch: comment-only.patch does not apply on v7.2 with its series: drivers/iommu/dma-iommu.c" "$2"' _ "$rc" "$D/stderr"
+check "does not apply: nothing run, no output folder left" bash -c '[ "$1" = 0 ] && [ ! -e "$2" ]' _ "$calls" "$D/out"
+unset IOMMU_FLUSHTOP_CACHE
+
 # ---- usage -------------------------------------------------------------------------
 out=$("$AB" --help 2>&1) && rc=0 || rc=$?
 check "--help: exit $rc, the default runs and the rule, within 72 columns ($(awk '{ if (length > w) w = length } END { print w + 0 }' <<<"$out"))" \
