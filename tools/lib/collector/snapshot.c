@@ -178,7 +178,14 @@ static void learn_consumers(struct ifl_collector *c, const struct entry *e, size
 		struct domain *d = &doms[i];
 		const struct ifl_sym *frames[IFL_DOMAIN_STACK];
 
-		if (d->consumer[0] || !d->have_info || !d->di.nstack)
+		/*
+		 * A DMA-API domain is dma-iommu's by its type (name_consumer):
+		 * its stack says no more, and can say less.  The IOVA-link API
+		 * reaches iommu_map_nosync() by tail calls from the block layer
+		 * (blk_dma_map_iter_start on 7.2), so the first consumer-like
+		 * frame is the block driver's module ("nvme"), or none.
+		 */
+		if (d->consumer[0] || !d->have_info || !d->di.nstack || (d->di.type & IFL_DOMAIN_DMA_API))
 			continue;
 		for (uint32_t f = 0; f < d->di.nstack; f++)
 			frames[f] = sym(c, d->di.stack[f]);
