@@ -85,8 +85,8 @@ MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicroh
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(SYSROOT)/usr/include/$(MULTIARCH)
 
-# the tracepoint source's programs (and the shared maps), the fallback's
-BPF_SRCS := bpf/iommu_flush.bpf.c bpf/iommu_fallback.bpf.c
+# the tracepoint source's programs (and the shared maps), series v2's, the fallback's
+BPF_SRCS := bpf/iommu_flush.bpf.c bpf/iommu_flush_v2.bpf.c bpf/iommu_fallback.bpf.c
 BPF_PARTS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/bpf/%.bpf.o)
 BPF_OBJ := $(OUTPUT)/iommu_flush.bpf.o
 SKEL := $(OUTPUT)/iommu_flush.skel.h

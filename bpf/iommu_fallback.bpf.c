@@ -230,7 +230,7 @@ static __always_inline void fb_flush_all(__u64 domain, __u64 ns, __u64 unmaps, _
 	if (fseq1) {
 		r = bpf_map_lookup_elem(&fq_rings, &domain);
 		if (r)
-			fq_consume(r, s, fseq1 - 1, bpf_ktime_get_ns(), 0);
+			fq_consume(r, s, fseq1 - 1, bpf_ktime_get_ns(), FQ_ACCT_NONE);
 	}
 	if (!unmaps)
 		return;

@@ -67,14 +67,20 @@ __noinline __u64 group_kset_addr(void)
 	return group_kset ? group_kset : (__u64)&iommu_group_kset;
 }
 
-/*
- * An enumerator of the series' enums (iommu_kernel.h) as the running
- * kernel numbers it.  Where its BTF has no such enum (a kernel without
- * the series: the host tests drive the raw_tp programs on any kernel),
- * the series' own value, which is the local declaration's.
- */
-#define IFL_ENUM(type, name) \
-	(bpf_core_enum_value_exists(enum type, name) ? bpf_core_enum_value(enum type, name) : name)
+/* Declared in iommu_flush.bpf.h, which says why it is global. */
+__noinline int fq_account(struct ifl_stats *s, __u64 acct, __u64 bytes, __u64 n)
+{
+	if (!s || acct == FQ_ACCT_NONE)
+		return 0;
+	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
+	s->count[IFL_C_FLUSHED_BYTES] += bytes;
+	if (acct == FQ_ACCT_ENTRIES) {
+		hist_add(s, IFL_H_UNMAPS_PER_SYNC, n);
+		s->count[IFL_C_FQ_FLUSH_ENTRIES] += n;
+	}
+	return 0;
+}
+
 
 static __always_inline void on_gather_add(__u64 domain, __u64 gather, __u64 forced)
 {
@@ -98,8 +104,6 @@ static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __
 {
 	struct ifl_stats *s = stats_for(domain, 0);
 	struct cpu_state *cs = cpu_state();
-	struct fq_ring *r;
-	__u64 bytes;
 
 	if (!s)
 		return;
@@ -120,16 +124,7 @@ static __always_inline void on_fq_queue(__u64 domain, __u64 dev, __u64 pages, __
 	}
 	if (cs && cs->loose_unmaps && cs->loose_domain == domain)
 		loose_unsynced(cs, s);
-	r = fq_ring_get(domain, dev);
-	if (!r) {
-		drop(IFL_DROP_FQ_DOMAINS);
-		s->count[IFL_C_FQ_QUEUE_BYTES] += pages << IFL_PAGE_SHIFT;
-		s->count[IFL_C_STALE_UNMEASURED]++;
-		return;
-	}
-	bytes = pages * (r->granule ? r->granule : 1 << IFL_PAGE_SHIFT);
-	s->count[IFL_C_FQ_QUEUE_BYTES] += bytes;
-	fq_ring_push(r, seq, bytes);
+	fq_queued(s, domain, dev, pages, seq);
 }
 
 static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
@@ -141,21 +136,15 @@ static __always_inline void on_fq_flush(__u64 domain, __u64 reason, __u64 seq,
 
 	if (!s)
 		return;
-	s->count[IFL_C_FQ_FLUSH]++;
-	if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_TIMER))
-		s->count[IFL_C_FQ_FLUSH_TIMER]++;
-	else if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_FULL))
-		s->count[IFL_C_FQ_FLUSH_FULL]++;
-	else
-		s->count[IFL_C_FQ_FLUSH_OTHER]++;
+	fq_flushed(s, reason);
 	s->count[IFL_C_FQ_FLUSH_ENTRIES] += entries;
 	s->count[IFL_C_FQ_FLUSH_NS] += ns;
 	hist_add(s, IFL_H_UNMAPS_PER_SYNC, entries);
 	r = bpf_map_lookup_elem(&fq_rings, &domain);
 	if (r)
-		fq_consume(r, s, seq, now, 1);
+		fq_consume(r, s, seq, now, FQ_ACCT_PAGES);
 	else
-		fq_account(s, 0);	/* nothing queued was seen */
+		fq_account(s, FQ_ACCT_PAGES, 0, 0);	/* nothing queued was seen */
 }
 
 /* ------------------------------------------------------------------ */

@@ -64,11 +64,19 @@ _Static_assert(IFL_POW2(FQ_REQS), "FQ_REQS is a power of two");
 
 enum { FQ_REQ_FREE, FQ_REQ_CLAIMED, FQ_REQ_READY };
 
+/*
+ * What a flush counts of the entries it consumes (fq_account): nothing
+ * (the fallback's flush-alls: their syncs count on their own), their pages
+ * (series v1's dma_fq_flush, which carries its entries), or their pages
+ * and how many they are (series v2's iommu_dma_fq_flush, which does not).
+ */
+enum { FQ_ACCT_NONE, FQ_ACCT_PAGES, FQ_ACCT_ENTRIES };
+
 struct fq_req {
 	__u64 state;	/* FQ_REQ_*: claimed by cmpxchg, then filled, then ready */
 	__u64 seq;	/* consume up to this seq ... */
 	__u64 now;	/* ... as the flush at this time */
-	__u64 acct;	/* count its pages (a flush-queue flush; not the fallback's flush-all) */
+	__u64 acct;	/* FQ_ACCT_*: what it counts */
 };
 
 struct fq_ring {
@@ -385,6 +393,15 @@ static __always_inline struct ifl_stats *stats_for(__u64 domain, __u64 caller)
 	return bpf_map_lookup_elem(&stats, &key);
 }
 
+/*
+ * An enumerator of the series' enums (iommu_kernel.h) as the running
+ * kernel numbers it.  Where its BTF has no such enum (a kernel without
+ * the series: the host tests drive the raw_tp programs on any kernel),
+ * the series' own value, which is the local declaration's.
+ */
+#define IFL_ENUM(type, name) \
+	(bpf_core_enum_value_exists(enum type, name) ? bpf_core_enum_value(enum type, name) : name)
+
 /* ------------------------------------------------------------------ */
 /* The handlers, shared by each tp_btf program and its raw_tp twin.    */
 
@@ -630,11 +647,46 @@ static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 byt
 	sl->bytes = bytes;
 	ifl_store_release(&sl->tag, idx + 1);	/* published: the fields first */
 }
+/*
+ * A range of pages IOVA granules queued on the flush queue of domain (dev:
+ * its device, 0 if the event has none): its bytes, and its time in the
+ * domain's ring for the flush that will release it.
+ */
+static __always_inline void fq_queued(struct ifl_stats *s, __u64 domain, __u64 dev,
+				      __u64 pages, __u64 seq)
+{
+	struct fq_ring *r = fq_ring_get(domain, dev);
+	__u64 bytes;
+
+	if (!r) {
+		drop(IFL_DROP_FQ_DOMAINS);
+		s->count[IFL_C_FQ_QUEUE_BYTES] += pages << IFL_PAGE_SHIFT;
+		s->count[IFL_C_STALE_UNMEASURED]++;
+		return;
+	}
+	bytes = pages * (r->granule ? r->granule : 1 << IFL_PAGE_SHIFT);
+	s->count[IFL_C_FQ_QUEUE_BYTES] += bytes;
+	fq_ring_push(r, seq, bytes);
+}
+
+/* A flush-queue flush, by reason (v1's and v2's enums number alike). */
+static __always_inline void fq_flushed(struct ifl_stats *s, __u64 reason)
+{
+	s->count[IFL_C_FQ_FLUSH]++;
+	if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_TIMER))
+		s->count[IFL_C_FQ_FLUSH_TIMER]++;
+	else if (reason == IFL_ENUM(iommu_dma_fq_flush_reason, IOMMU_DMA_FQ_FLUSH_FULL))
+		s->count[IFL_C_FQ_FLUSH_FULL]++;
+	else
+		s->count[IFL_C_FQ_FLUSH_OTHER]++;
+}
+
 struct fq_consume_ctx {
 	struct fq_ring *r;
 	struct ifl_stats *s;
 	__u64 seq, now, p, h;
 	__u64 bytes;	/* of the entries consumed */
+	__u64 n;	/* entries consumed */
 };
 
 static long fq_consume_one(__u32 i, void *data)
@@ -654,6 +706,7 @@ static long fq_consume_one(__u32 i, void *data)
 		end = sl->seq == c->seq ? c->now : r->last_flush_ns;
 		hist_add(c->s, IFL_H_STALE_NS, end > sl->t ? end - sl->t : 0);
 		c->bytes += sl->bytes;
+		c->n++;
 	} else if (tag > c->p + 1) {
 		/* overwritten by an entry one lap later: lost */
 		c->s->count[IFL_C_STALE_UNMEASURED]++;
@@ -664,23 +717,25 @@ static long fq_consume_one(__u32 i, void *data)
 	return 0;
 }
 
-/* What a flush covered: a sample of pages per sync, and the bytes. */
-static __always_inline void fq_account(struct ifl_stats *s, __u64 bytes)
-{
-	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
-	s->count[IFL_C_FLUSHED_BYTES] += bytes;
-}
+/*
+ * What a flush covered (acct, FQ_ACCT_*): a sample of pages per sync and
+ * the bytes; of unmaps per sync and the entries, where the event has none.
+ * A global function of iommu_flush.bpf.c, verified once on its own: the
+ * histogram updates inlined into the nested loops of fq_consume() made the
+ * flush programs' paths longer than the verifier follows.
+ */
+int fq_account(struct ifl_stats *s, __u64 acct, __u64 bytes, __u64 n);
 
 /*
  * Under the lock: consume the ring up to the first entry queued for a
  * later flush, as the flush of seq at time now.  An entry with an older
  * seq (written late, or left by a flush that could not hand it over) was
  * covered by the previous flush.  bpf_loop: a plain loop with a histogram
- * update in its body is too complex for the verifier.  Returns the bytes
- * of the entries consumed.
+ * update in its body is too complex for the verifier.  What the entries
+ * consumed count goes to s as acct says.
  */
-static __always_inline __u64 fq_consume_locked(struct fq_ring *r, struct ifl_stats *s,
-					       __u64 seq, __u64 now)
+static __always_inline void fq_consume_locked(struct fq_ring *r, struct ifl_stats *s,
+					     __u64 seq, __u64 now, __u64 acct)
 {
 	struct fq_consume_ctx c = { .r = r, .s = s, .seq = seq, .now = now };
 
@@ -689,7 +744,7 @@ static __always_inline __u64 fq_consume_locked(struct fq_ring *r, struct ifl_sta
 	bpf_loop(FQ_RING, fq_consume_one, &c, 0);
 	r->tail = c.p;
 	r->last_flush_ns = now;
-	return c.bytes;
+	fq_account(s, acct, c.bytes, c.n);
 }
 
 /* The ready request of lowest seq, or -1 (plain reads: a hint, confirmed by the taker). */
@@ -722,15 +777,12 @@ static long fq_drain_one(__u32 i, void *data)
 	struct fq_drain_ctx *d = data;
 	struct fq_ring *r = d->r;
 	struct fq_req *q;
-	__u64 bytes;
 	int k = fq_req_next(r);
 
 	if (k < 0 || (d->own && (i == FQ_REQS || r->req[k & (FQ_REQS - 1)].seq > d->seq))) {
 		if (!d->own)
 			return 1;
-		bytes = fq_consume_locked(r, d->s, d->seq, d->now);
-		if (d->acct)
-			fq_account(d->s, bytes);
+		fq_consume_locked(r, d->s, d->seq, d->now, d->acct);
 		d->own = 0;
 		return 0;
 	}
@@ -738,9 +790,7 @@ static long fq_drain_one(__u32 i, void *data)
 	/* a full barrier before reading what its flush wrote */
 	if (__sync_fetch_and_add(&q->state, 0) != FQ_REQ_READY)
 		return 0;
-	bytes = fq_consume_locked(r, d->s, q->seq, q->now);
-	if (q->acct)
-		fq_account(d->s, bytes);
+	fq_consume_locked(r, d->s, q->seq, q->now, q->acct);
 	__sync_lock_test_and_set(&q->state, FQ_REQ_FREE);
 	return 0;
 }
@@ -764,7 +814,7 @@ static __always_inline bool fq_req_post(struct fq_ring *r, __u64 seq, __u64 now,
 
 /*
  * A flush of seq at time now ends the stale window of the entries queued
- * for it, and (acct: a flush-queue flush) takes their pages.  Whoever holds
+ * for it, and counts of them what acct (FQ_ACCT_*) says.  Whoever holds
  * the ring's lock consumes for every flush waiting on it; a flush that
  * finds the lock held and no free request slot is counted (fq_locked),
  * and its entries are left for a later flush.

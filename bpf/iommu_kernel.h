@@ -83,6 +83,15 @@ enum iommu_iotlb_gather_forced {
 	IOMMU_IOTLB_GATHER_FORCED_PGSIZE = 2,
 };
 
+/* series v2 */
+enum iommu_iotlb_sync_reason {
+	IOMMU_IOTLB_SYNC_EXPLICIT = 0,
+	IOMMU_IOTLB_SYNC_GATHER = 1,
+	IOMMU_IOTLB_SYNC_NOGAPS = 2,
+	IOMMU_IOTLB_SYNC_FREED = 3,
+};
+
+/* v1 and v2 (v2 has no OTHER) */
 enum iommu_dma_fq_flush_reason {
 	IOMMU_DMA_FQ_FLUSH_TIMER = 0,
 	IOMMU_DMA_FQ_FLUSH_FULL = 1,

@@ -79,6 +79,15 @@ enum ifl_count {
 	IFL_C_FQ_FLUSH_ENTRIES,	/* their entries */
 	IFL_C_FQ_FLUSH_NS,	/* their duration_ns */
 	IFL_C_STALE_UNMEASURED,	/* queued IOVAs whose stale window was lost */
+	/*
+	 * Series v2, whose iommu_iotlb_sync event says why (its reason): the
+	 * syncs a gather forced (a page it could not merge, reason gather; a
+	 * disjoint range on a no-gaps page table, nogaps), the syncs of a map
+	 * that freed page-table levels (freed).  v1 counts forced syncs on
+	 * the range-add instead, by kind (forced_disjoint, forced_pgsize).
+	 */
+	IFL_C_SYNC_FORCED,
+	IFL_C_SYNC_FREED,
 	IFL_NR_COUNTS
 };
 

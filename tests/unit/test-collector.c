@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <json-c/json.h>
 
 #include "collector.h"
@@ -73,6 +74,23 @@ static void fq_queue(int cpu, uint64_t d, uint64_t pages, uint64_t seq)
 static void fq_flush(int cpu, uint64_t d, uint64_t reason, uint64_t seq, uint64_t entries, uint64_t ns)
 { ev(IFL_EV_FQ_FLUSH, cpu, d, reason, seq, entries, ns, 0); }
 
+/* series v2's prototypes (bpf/iommu_flush_v2.bpf.c): no caller, no duration */
+enum { R_EXPLICIT, R_GATHER, R_NOGAPS, R_FREED };	/* enum iommu_iotlb_sync_reason */
+static void map2(int cpu, uint64_t d, uint64_t size)
+{ ev(IFL_EV_MAP, cpu, 0x100000, 0x2000000, size, d, 0, 0); }
+static void unmap2(int cpu, uint64_t d, uint64_t size)
+{ ev(IFL_EV_UNMAP, cpu, 0x100000, size, size, d, 0, 0); }
+static void sync2(int cpu, uint64_t d, uint64_t g, uint64_t reason)
+{ ev(IFL_EV_SYNC, cpu, d, g, reason, 0, 0, 0); }
+static void flush_all2(int cpu, uint64_t d)
+{ ev(IFL_EV_FLUSH_ALL, cpu, d, 0, 0, 0, 0, 0); }
+static void sync_map2(int cpu, uint64_t d, uint64_t size)
+{ ev(IFL_EV_SYNC_MAP, cpu, d, 0x100000, size, 0, 0, 0); }
+static void fq_queue2(int cpu, uint64_t d, uint64_t pages, uint64_t seq)
+{ ev(IFL_EV_FQ_QUEUE, cpu, d, 0x100000, pages, seq, 0, 0); }
+static void fq_flush2(int cpu, uint64_t d, uint64_t reason, uint64_t seq)
+{ ev(IFL_EV_FQ_FLUSH, cpu, d, reason, seq, 0, 0, 0); }
+
 static void seed(uint64_t d, uint32_t type, uint64_t owner, const char *dev)
 {
 	struct ifl_domain_info di = { .type = type, .owner = owner, .granule = 4096 };
@@ -82,11 +100,11 @@ static void seed(uint64_t d, uint32_t type, uint64_t owner, const char *dev)
 		printf("# %s\n", ifl_errmsg(c));
 }
 
-static struct ifl_collector *open_collector(unsigned int max_keys)
+static struct ifl_collector *open_source(const char *source, unsigned int max_keys)
 {
 	struct ifl_opts o = {
 		.mode = IFL_PROG_RAW_TP, .no_attach = true, .skip_env_checks = true,
-		.kallsyms = KSYMS, .max_keys = max_keys,
+		.kallsyms = KSYMS, .max_keys = max_keys, .source = source, .verbose = getenv("IFL_VERBOSE") != NULL,
 	};
 	struct ifl_collector *col = NULL;
 	char err[256];
@@ -96,6 +114,11 @@ static struct ifl_collector *open_collector(unsigned int max_keys)
 		exit(1);
 	}
 	return col;
+}
+
+static struct ifl_collector *open_collector(unsigned int max_keys)
+{
+	return open_source(NULL, max_keys);
 }
 
 static struct ifl_snapshot *snap(void)
@@ -280,6 +303,124 @@ static void test_contention(void)
 	ifl_snapshot_free(s3);
 	ifl_close(c);
 	c = NULL;
+}
+
+/* The name of a loaded program, "" if none. */
+static const char *prog_name(int fd)
+{
+	static struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return "";
+	return info.name;
+}
+
+/*
+ * Series v2's programs (source "tracepoints-v2"): the same figures from
+ * events without range-adds, callers or durations.  Every unmap goes the
+ * per-CPU way to its domain's next sync or queueing on that CPU; a flush
+ * counts the entries it consumes from the ring; the sync's reason gives
+ * forced and freed syncs.
+ */
+static void test_v2(void)
+{
+	struct ifl_snapshot *s;
+	const struct ifl_row *ri, *rv, *rq;
+
+	c = open_source("tracepoints-v2", 64);
+	CHECK(!strcmp(ifl_info(c)->source, "tracepoints") && strstr(ifl_info(c)->source_desc, "v2") &&
+	      !ifl_info(c)->callers && ifl_info(c)->consumers && ifl_test_prog_fd(c, IFL_EV_GATHER_ADD) < 0 &&
+	      !strcmp(prog_name(ifl_test_prog_fd(c, IFL_EV_SYNC)), "raw2_sync"),
+	      "v2: \"tracepoints-v2\" loads the v2 raw_tp twins (%s: %s; sync: %s), no range-add program, no callers",
+	      ifl_info(c)->source, ifl_info(c)->source_desc, prog_name(ifl_test_prog_fd(c, IFL_EV_SYNC)));
+	seed(D_INTEL, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API, OWNER_INTEL, "0000:00:04.0");
+	seed(D_VIRTIO, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API | IFL_DOMAIN_DMA_FQ, OWNER_VIRTIO,
+	     "0000:00:05.0");
+	seed(D_VFIO, IFL_DOMAIN_PAGING, OWNER_INTEL, "");
+
+	/* strict dma-iommu: map, unmap, sync, 4 times; a sync-map each */
+	for (int i = 0; i < 4; i++) {
+		map2(0, D_INTEL, 65536);
+		sync_map2(0, D_INTEL, 65536);
+		unmap2(0, D_INTEL, 65536);
+		sync2(0, D_INTEL, G(1), R_EXPLICIT);
+	}
+	/* VFIO: 8 unmaps into one gather, then its sync */
+	for (int i = 0; i < 8; i++)
+		unmap2(cpu_b, D_VFIO, 4096);
+	sync2(cpu_b, D_VFIO, G(2), R_EXPLICIT);
+	/* a sync forced within the first unmap (nothing before it), one after 2 unmaps */
+	sync2(cpu_b, D_VFIO, G(2), R_GATHER);
+	unmap2(cpu_b, D_VFIO, 4096);
+	unmap2(cpu_b, D_VFIO, 4096);
+	sync2(cpu_b, D_VFIO, G(2), R_NOGAPS);
+	unmap2(cpu_b, D_VFIO, 4096);
+	sync2(cpu_b, D_VFIO, G(2), R_EXPLICIT);
+	/* a map that freed page-table levels; a sync of nothing seen; a flush-all */
+	map2(cpu_b, D_VFIO, 2 << 20);
+	sync2(cpu_b, D_VFIO, G(3), R_FREED);
+	sync2(cpu_b, D_VFIO, G(3), R_EXPLICIT);
+	flush_all2(cpu_b, D_VFIO);
+
+	/* lazy: 3 unmaps queued for flush 1, one for flush 3; flushes 1, 2, 3 */
+	for (int i = 0; i < 3; i++) {
+		unmap2(0, D_VIRTIO, 65536);
+		fq_queue2(0, D_VIRTIO, 16, 1);
+	}
+	unmap2(0, D_VIRTIO, 65536);
+	fq_queue2(0, D_VIRTIO, 16, 3);
+	fq_flush2(cpu_b, D_VIRTIO, 0, 1);	/* timer */
+	fq_flush2(cpu_b, D_VIRTIO, 1, 2);	/* full: nothing of its own */
+	fq_flush2(cpu_b, D_VIRTIO, 0, 3);
+
+	s = snap();
+	ri = row(s, "DMA", "0000:00:04.0", "-");
+	CHECK(ri && !strcmp(ri->consumer, "dma-iommu") && cnt(ri, IFL_C_MAP) == 4 && cnt(ri, IFL_C_UNMAP) == 4 &&
+	      cnt(ri, IFL_C_SYNC) == 4 && cnt(ri, IFL_C_SYNC_MAP) == 4 && cnt(ri, IFL_C_SYNC_MAP_BYTES) == 4 * 65536 &&
+	      cnt(ri, IFL_C_UNMAP_UNSYNCED) == 0 && cnt(ri, IFL_C_SYNC_UNTRACKED) == 0 &&
+	      bkt(ri, IFL_H_UNMAPS_PER_SYNC, 1) == 4 && bkt(ri, IFL_H_PAGES_PER_SYNC, ifl_bucket(16)) == 4 &&
+	      cnt(ri, IFL_C_FLUSHED_BYTES) == 4 * 65536,
+	      "v2 strict: each of 4 syncs covered its 1 unmap of 16 pages, no caller, consumer %s",
+	      ri ? ri->consumer : "?");
+	rv = row(s, "unmanaged", "-", "-");
+	CHECK(rv && cnt(rv, IFL_C_UNMAP) == 11 && cnt(rv, IFL_C_SYNC) == 6 && bkt(rv, IFL_H_UNMAPS_PER_SYNC, ifl_bucket(8)) == 1 &&
+	      bkt(rv, IFL_H_UNMAPS_PER_SYNC, ifl_bucket(2)) == 1 + 0 && bkt(rv, IFL_H_UNMAPS_PER_SYNC, 1) == 1 &&
+	      bkt(rv, IFL_H_UNMAPS_PER_SYNC, 0) == 1 && ifl_hist_total(rv->hist[IFL_H_UNMAPS_PER_SYNC]) == 4,
+	      "v2 VFIO: 8 unmaps under one sync, 2 under a forced one, 1, and 0 under a sync forced within the first");
+	CHECK(rv && cnt(rv, IFL_C_SYNC_FORCED) == 2 && cnt(rv, IFL_C_SYNC_FREED) == 1 &&
+	      cnt(rv, IFL_C_SYNC_UNTRACKED) == 1 && cnt(rv, IFL_C_FLUSH_ALL) == 1 && cnt(rv, IFL_C_UNMAP_UNSYNCED) == 0,
+	      "v2 reasons: 2 forced syncs (gather, nogaps), 1 after a map that freed tables (not untracked), "
+	      "1 untracked (%llu, %llu, %llu)", (unsigned long long)cnt(rv, IFL_C_SYNC_FORCED),
+	      (unsigned long long)cnt(rv, IFL_C_SYNC_FREED), (unsigned long long)cnt(rv, IFL_C_SYNC_UNTRACKED));
+	rq = row(s, "DMA-FQ", "0000:00:05.0", "-");
+	CHECK(rq && cnt(rq, IFL_C_UNMAP) == 4 && cnt(rq, IFL_C_UNMAP_UNSYNCED) == 4 && cnt(rq, IFL_C_FQ_QUEUE) == 4 &&
+	      cnt(rq, IFL_C_FQ_FLUSH) == 3 && cnt(rq, IFL_C_FQ_FLUSH_TIMER) == 2 && cnt(rq, IFL_C_FQ_FLUSH_FULL) == 1 &&
+	      cnt(rq, IFL_C_FQ_FLUSH_ENTRIES) == 4 && bkt(rq, IFL_H_UNMAPS_PER_SYNC, ifl_bucket(3)) == 1 &&
+	      bkt(rq, IFL_H_UNMAPS_PER_SYNC, 0) == 1 && bkt(rq, IFL_H_UNMAPS_PER_SYNC, 1) == 1 &&
+	      ifl_hist_total(rq->hist[IFL_H_STALE_NS]) == 4 && cnt(rq, IFL_C_FLUSHED_BYTES) == 4 * 16 * 4096 &&
+	      cnt(rq, IFL_C_SYNC) == 0,
+	      "v2 lazy: 4 unmaps queued, not synced; flushes release 3, 0 and 1 entries from the ring "
+	      "(entries %llu), 4 stale windows, all 64 pages flushed",
+	      (unsigned long long)cnt(rq, IFL_C_FQ_FLUSH_ENTRIES));
+	CHECK(ifl_count_available(s, IFL_C_SYNC_FORCED) && ifl_count_available(s, IFL_C_FQ_FLUSH_ENTRIES) &&
+	      !ifl_count_available(s, IFL_C_RANGE_ADD) && !ifl_count_available(s, IFL_C_SYNC_NS) &&
+	      !ifl_count_available(s, IFL_C_FQ_FLUSH_NS) && !ifl_count_available(s, IFL_C_FORCED_DISJOINT) &&
+	      !ifl_hist_available(s, IFL_H_SYNC_NS) && ifl_hist_available(s, IFL_H_STALE_NS),
+	      "v2: range-adds and durations reported unmeasured, forced syncs and flush entries measured");
+	ifl_snapshot_free(s);
+	ifl_close(c);
+
+	c = open_source("tracepoints-v1", 64);
+	CHECK(!strstr(ifl_info(c)->source_desc, "v2") && !strcmp(prog_name(ifl_test_prog_fd(c, IFL_EV_SYNC)), "raw_sync"),
+	      "\"tracepoints-v1\" loads v1's programs (%s)", ifl_info(c)->source_desc);
+	ifl_close(c);
+	c = NULL;
+	CHECK(ifl_source_known("tracepoints-v2") && ifl_source_known("tracepoints-v1") &&
+	      !ifl_source_known("tracepoints-v3") && !ifl_source_known("tracepoints-") &&
+	      !ifl_source_known("fallback-v1"),
+	      "source names: tracepoints-v1 and -v2 known, -v3, a bare dash and fallback-v1 not");
 }
 
 int main(void)
@@ -569,5 +710,6 @@ int main(void)
 	ifl_close(c);
 
 	test_contention();
+	test_v2();
 	CHECK_EXIT();
 }

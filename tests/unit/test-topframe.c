@@ -127,6 +127,28 @@ int main(void)
 	CHECK(l->fig[IFL_F_STALE_P99] >= 524288 && l->fig[IFL_F_STALE_P99] <= 1048575,
 	      "lazy: stale p99 %g ns in its bucket", l->fig[IFL_F_STALE_P99]);
 	CHECK(near(m->fig[IFL_F_FORCED_PCT], 75), "3 of 4 syncs forced: 75%% (%g)", m->fig[IFL_F_FORCED_PCT]);
+	{
+		/* series v2: forced syncs counted on the sync, the range-add's kinds unmeasured */
+		struct ifl_top_frame f2;
+		const struct ifl_top_row *m2;
+		uint64_t keep_a = a->avail_counts, keep_b = b->avail_counts;
+		uint64_t v2 = keep_b & ~((1ULL << IFL_C_FORCED_DISJOINT) | (1ULL << IFL_C_FORCED_PGSIZE));
+
+		a->avail_counts = b->avail_counts = v2;
+		b->rows[2].count[IFL_C_SYNC_FORCED] = 1;
+		CHECK(ifl_top_frame_build(b, a, NULL, IFL_TG_CONSUMER, IFL_F_UNMAPS, &f2) == 0 &&
+		      (m2 = find(&f2, "iommu_gather_test")) && near(m2->fig[IFL_F_FORCED_PCT], 25),
+		      "v2: 1 of 4 syncs forced (sync_forced; forced_* unmeasured): 25%%");
+		ifl_top_frame_free(&f2);
+		a->avail_counts = b->avail_counts = v2 & ~(1ULL << IFL_C_SYNC_FORCED);
+		CHECK(ifl_top_frame_build(b, a, NULL, IFL_TG_CONSUMER, IFL_F_UNMAPS, &f2) == 0 &&
+		      (m2 = find(&f2, "iommu_gather_test")) && isnan(m2->fig[IFL_F_FORCED_PCT]),
+		      "no forced count measured at all: forced %% unknown");
+		ifl_top_frame_free(&f2);
+		b->rows[2].count[IFL_C_SYNC_FORCED] = 0;
+		a->avail_counts = keep_a;
+		b->avail_counts = keep_b;
+	}
 	CHECK(f.rows[0].row == l->row && f.rows[1].row == s->row && f.rows[2].row == m->row,
 	      "sorted by unmaps/s, largest first");
 	CHECK(f.total.count[IFL_C_UNMAP] == 512 + 1000 + 4 && near(f.total_fig[IFL_F_UNMAPS], 758),

@@ -79,6 +79,8 @@ struct ifl_links {
 
 struct ifl_source {
 	const char *name;
+	/* NULL, or "v1", "v2": ifl_opts.source "NAME-VARIANT" picks this one of its name */
+	const char *variant;
 	const char *desc;
 	/* Can this source work on the running kernel? */
 	int (*probe)(const struct ifl_source_args *a, struct ifl_probe *found, struct ifl_err *err);
@@ -96,6 +98,7 @@ struct ifl_source {
 };
 
 extern const struct ifl_source ifl_source_tracepoints;
+extern const struct ifl_source ifl_source_tracepoints_v2;
 extern const struct ifl_source ifl_source_fallback;
 
 /* Fill *out from vmlinux's BTF and the module BTFs in btf_dir (NULL: none);

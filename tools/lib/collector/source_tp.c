@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The event source of the patched kernel: the iommu tracepoints of the
- * series in kernel-patches/ ("iommu: Trace IOTLB gathering, syncs, flushes
- * and the DMA flush queue").  Measures every figure.
+ * series in kernel-patches/, in either of its versions, two sources of
+ * one name ("tracepoints"; "tracepoints-v1" or "-v2" picks one):
+ *  - v1 ("iommu: Trace IOTLB gathering, syncs, flushes and the DMA flush
+ *    queue"): map and unmap with the domain and the caller, the range-add
+ *    event, durations in the events.  Measures every figure but sync_freed.
+ *  - v2 (kernel-patches/BASE/v2/, "iommu: Trace IOTLB syncs, flushes and
+ *    the DMA flush queue"): the domain only, no range-add event, no
+ *    durations, a reason in each sync (bpf/iommu_flush_v2.bpf.c says what
+ *    that costs the figures).
  *
  * Detection is by BTF: the kernel's BTF holds a btf_trace_<event> typedef
  * for every tracepoint, with the prototype.  map and unmap exist on every
- * kernel; only the series gives them 5 arguments (domain and caller added).
+ * kernel; v1 gives them 5 arguments (domain and caller added), v2 4.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,13 +25,18 @@
 #include "internal.h"
 #include "iommu_flush.skel.h"
 
-#define SERIES "the IOMMU flush tracepoint series (kernel-patches/ of iommu-flushtop: " \
-	"\"iommu: Trace IOTLB gathering, syncs, flushes and the DMA flush queue\")"
+#define C(x) (1ULL << IFL_C_##x)
+#define H(x) (1U << IFL_H_##x)
 
-static const struct {
-	const char *tp;		/* tracepoint name */
+#define SERIES "the IOMMU flush tracepoint series (kernel-patches/ of iommu-flushtop: " \
+	"\"iommu: Trace IOTLB gathering, syncs, flushes and the DMA flush queue\", or its v2)"
+
+struct tp_event {
+	const char *tp;		/* tracepoint name, NULL: not in this version */
 	int nargs;		/* TP_PROTO arguments */
-} events[IFL_NR_EVENTS] = {
+};
+
+static const struct tp_event events[IFL_NR_EVENTS] = {
 	[IFL_EV_MAP] = { "map", 5 },
 	[IFL_EV_UNMAP] = { "unmap", 5 },
 	[IFL_EV_GATHER_ADD] = { "iotlb_gather_add", 6 },
@@ -33,6 +45,16 @@ static const struct {
 	[IFL_EV_SYNC_MAP] = { "sync_map", 6 },
 	[IFL_EV_FQ_QUEUE] = { "dma_fq_queue", 5 },
 	[IFL_EV_FQ_FLUSH] = { "dma_fq_flush", 5 },
+};
+
+static const struct tp_event events_v2[IFL_NR_EVENTS] = {
+	[IFL_EV_MAP] = { "map", 4 },
+	[IFL_EV_UNMAP] = { "unmap", 4 },
+	[IFL_EV_SYNC] = { "iommu_iotlb_sync", 3 },
+	[IFL_EV_FLUSH_ALL] = { "iommu_flush_iotlb_all", 1 },
+	[IFL_EV_SYNC_MAP] = { "iommu_sync_map", 3 },
+	[IFL_EV_FQ_QUEUE] = { "iommu_dma_fq_queue", 4 },
+	[IFL_EV_FQ_FLUSH] = { "iommu_dma_fq_flush", 3 },
 };
 
 static struct bpf_program *prog(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf)
@@ -49,6 +71,22 @@ static struct bpf_program *prog(const struct ifl_source_args *c, enum ifl_event 
 	case IFL_EV_FQ_QUEUE: return tp_btf ? s->progs.tp_fq_queue : s->progs.raw_fq_queue;
 	case IFL_EV_FQ_FLUSH: return tp_btf ? s->progs.tp_fq_flush : s->progs.raw_fq_flush;
 	default: return NULL;
+	}
+}
+
+static struct bpf_program *prog_v2(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf)
+{
+	struct iommu_flush_bpf *s = c->skel;
+
+	switch (ev) {
+	case IFL_EV_MAP: return tp_btf ? s->progs.tp2_map : s->progs.raw2_map;
+	case IFL_EV_UNMAP: return tp_btf ? s->progs.tp2_unmap : s->progs.raw2_unmap;
+	case IFL_EV_SYNC: return tp_btf ? s->progs.tp2_sync : s->progs.raw2_sync;
+	case IFL_EV_FLUSH_ALL: return tp_btf ? s->progs.tp2_flush_all : s->progs.raw2_flush_all;
+	case IFL_EV_SYNC_MAP: return tp_btf ? s->progs.tp2_sync_map : s->progs.raw2_sync_map;
+	case IFL_EV_FQ_QUEUE: return tp_btf ? s->progs.tp2_fq_queue : s->progs.raw2_fq_queue;
+	case IFL_EV_FQ_FLUSH: return tp_btf ? s->progs.tp2_fq_flush : s->progs.raw2_fq_flush;
+	default: return NULL;	/* no range-add event in v2 */
 	}
 }
 
@@ -71,31 +109,44 @@ static int btf_tp_nargs(const struct btf *btf, const char *tp)
 	return btf_vlen(t) - 1;
 }
 
-static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
+typedef struct bpf_program *(*prog_fn)(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf);
+
+/*
+ * Does this kernel have the events of one version (evs, whose map has
+ * evs[MAP].nargs arguments)?  The other version's map is told apart from
+ * a kernel without the series, so that pick_source() tries the next one.
+ */
+static int probe_events(const struct ifl_source_args *c, const struct tp_event *evs,
+			struct ifl_err *err)
 {
 	const char *missing = NULL;
 	int n;
 
-	(void)found;	/* tp_btf or raw_tp: the load decides */
 	if (!c->btf) {
 		/* tests without env checks: raw_tp, nothing to compare */
 		return 0;
 	}
 	n = btf_tp_nargs(c->btf, "map");
-	if (n >= 0 && n < events[IFL_EV_MAP].nargs)
+	if (n == 3)
 		return ifl_err(err, IFL_ERR_NO_EVENTS,
 				"iommu:map has its unpatched %d-argument prototype: this kernel lacks %s",
 				n, SERIES);
+	if (n >= 0 && n != evs[IFL_EV_MAP].nargs)
+		return ifl_err(err, IFL_ERR_NO_EVENTS,
+				"iommu:map has %d arguments, not the %d of this version of %s",
+				n, evs[IFL_EV_MAP].nargs, SERIES);
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
-		n = btf_tp_nargs(c->btf, events[ev].tp);
+		if (!evs[ev].tp)
+			continue;
+		n = btf_tp_nargs(c->btf, evs[ev].tp);
 		if (n < 0) {
-			missing = events[ev].tp;
+			missing = evs[ev].tp;
 			break;
 		}
-		if (n != events[ev].nargs)
+		if (n != evs[ev].nargs)
 			return ifl_err(err, IFL_ERR_NO_EVENTS,
 					"iommu:%s has %d arguments, this collector knows the %d of %s",
-					events[ev].tp, n, events[ev].nargs, SERIES);
+					evs[ev].tp, n, evs[ev].nargs, SERIES);
 	}
 	if (missing)
 		return ifl_err(err, IFL_ERR_NO_EVENTS,
@@ -104,40 +155,93 @@ static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, st
 	return 0;
 }
 
-static int tp_prepare(const struct ifl_source_args *c, struct ifl_err *err)
+static void prepare_events(const struct ifl_source_args *c, const struct tp_event *evs, prog_fn prog)
 {
-	(void)err;
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
+		if (!evs[ev].tp)
+			continue;
 		bpf_program__set_autoload(prog(c, ev, true), c->mode == IFL_PROG_TP_BTF);
 		bpf_program__set_autoload(prog(c, ev, false), c->mode == IFL_PROG_RAW_TP);
 	}
-	return 0;
 }
 
-static int tp_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
+static int attach_events(const struct ifl_source_args *c, const struct tp_event *evs, prog_fn prog,
+			 struct ifl_links *out, struct ifl_err *err)
 {
 	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
-		struct bpf_program *p = prog(c, ev, c->mode == IFL_PROG_TP_BTF);
+		struct bpf_program *p;
 		struct bpf_link *l;
 
+		if (!evs[ev].tp)
+			continue;
+		p = prog(c, ev, c->mode == IFL_PROG_TP_BTF);
 		if (c->mode == IFL_PROG_TP_BTF)
 			l = bpf_program__attach_trace(p);
 		else
-			l = bpf_program__attach_raw_tracepoint(p, events[ev].tp);
+			l = bpf_program__attach_raw_tracepoint(p, evs[ev].tp);
 		if (!l)
 			return ifl_err(err, IFL_ERR_BPF, "cannot attach %s to iommu:%s: %s",
 					c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
-					events[ev].tp, strerror(errno));
+					evs[ev].tp, strerror(errno));
 		out->l[out->n++] = l;
 	}
 	return 0;
 }
 
-static struct bpf_program *tp_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
+static struct bpf_program *event_prog(const struct ifl_source_args *c, const struct tp_event *evs,
+				      prog_fn prog, enum ifl_event ev)
 {
-	if ((unsigned int)ev >= IFL_NR_EVENTS)
+	if ((unsigned int)ev >= IFL_NR_EVENTS || !evs[ev].tp)
 		return NULL;
 	return prog(c, ev, c->mode == IFL_PROG_TP_BTF);
+}
+
+/* v1 */
+static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
+{
+	(void)found;	/* tp_btf or raw_tp: the load decides */
+	return probe_events(c, events, err);
+}
+
+static int tp_prepare(const struct ifl_source_args *c, struct ifl_err *err)
+{
+	(void)err;
+	prepare_events(c, events, prog);
+	return 0;
+}
+
+static int tp_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
+{
+	return attach_events(c, events, prog, out, err);
+}
+
+static struct bpf_program *tp_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
+{
+	return event_prog(c, events, prog, ev);
+}
+
+/* v2 */
+static int tp2_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
+{
+	(void)found;
+	return probe_events(c, events_v2, err);
+}
+
+static int tp2_prepare(const struct ifl_source_args *c, struct ifl_err *err)
+{
+	(void)err;
+	prepare_events(c, events_v2, prog_v2);
+	return 0;
+}
+
+static int tp2_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
+{
+	return attach_events(c, events_v2, prog_v2, out, err);
+}
+
+static struct bpf_program *tp2_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
+{
+	return event_prog(c, events_v2, prog_v2, ev);
 }
 
 const struct ifl_source ifl_source_tracepoints = {
@@ -149,8 +253,29 @@ const struct ifl_source ifl_source_tracepoints = {
 	.prepare = tp_prepare,
 	.attach = tp_attach,
 	.event_prog = tp_event_prog,
-	.avail_counts = (1ULL << IFL_NR_COUNTS) - 1,
+	.variant = "v1",
+	/* v1's forced syncs are counted by kind on the range-add (forced_*) */
+	.avail_counts = ((1ULL << IFL_NR_COUNTS) - 1) & ~(C(SYNC_FORCED) | C(SYNC_FREED)),
 	.avail_hists = (1U << IFL_NR_HISTS) - 1,
+	.prog_btf = "tp_btf",
+	.prog_plain = "raw_tp",
+};
+
+const struct ifl_source ifl_source_tracepoints_v2 = {
+	.name = "tracepoints",
+	.variant = "v2",
+	.desc = "iommu tracepoints of the flush series v2",
+	.consumers = true,
+	.callers = false,
+	.probe = tp2_probe,
+	.prepare = tp2_prepare,
+	.attach = tp2_attach,
+	.event_prog = tp2_event_prog,
+	/* no range-add event, no durations, no sync_map return value */
+	.avail_counts = ((1ULL << IFL_NR_COUNTS) - 1) &
+			~(C(RANGE_ADD) | C(FORCED_DISJOINT) | C(FORCED_PGSIZE) | C(SYNC_NS) |
+			  C(FLUSH_ALL_NS) | C(SYNC_MAP_ERR) | C(SYNC_MAP_NS) | C(FQ_FLUSH_NS)),
+	.avail_hists = ((1U << IFL_NR_HISTS) - 1) & ~H(SYNC_NS),
 	.prog_btf = "tp_btf",
 	.prog_plain = "raw_tp",
 };

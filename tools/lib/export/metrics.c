@@ -62,8 +62,12 @@ static const struct counter_def counters[] = {
 	{ "iommu_forced_syncs_total", "Gather additions that had to sync first, by reason",
 	  IFL_C_FORCED_DISJOINT, U_NONE, "reason", "disjoint" },
 	{ "iommu_forced_syncs_total", NULL, IFL_C_FORCED_PGSIZE, U_NONE, "reason", "page_size" },
+	/* series v2: one reason for both kinds, counted on the sync */
+	{ "iommu_forced_syncs_total", NULL, IFL_C_SYNC_FORCED, U_NONE, "reason", "gather" },
 	{ "iommu_iotlb_syncs_total", "IOTLB syncs (ranged invalidations)", IFL_C_SYNC, U_NONE, NULL, NULL },
 	{ "iommu_iotlb_sync_seconds_total", "Time spent in IOTLB syncs", IFL_C_SYNC_NS, U_NS, NULL, NULL },
+	{ "iommu_iotlb_syncs_freed_total", "IOTLB syncs of maps that freed page-table levels",
+	  IFL_C_SYNC_FREED, U_NONE, NULL, NULL },
 	{ "iommu_iotlb_syncs_untracked_total", "IOTLB syncs of a gather whose unmaps were not seen",
 	  IFL_C_SYNC_UNTRACKED, U_NONE, NULL, NULL },
 	{ "iommu_flushed_bytes_total", "Bytes invalidated: sync ranges and queued IOVAs flushed",

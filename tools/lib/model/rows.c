@@ -40,6 +40,8 @@ static const char *const count_names[] = {
 	[IFL_C_FQ_FLUSH_ENTRIES] = "fq_flush_entries",
 	[IFL_C_FQ_FLUSH_NS] = "fq_flush_ns",
 	[IFL_C_STALE_UNMEASURED] = "stale_unmeasured",
+	[IFL_C_SYNC_FORCED] = "sync_forced",
+	[IFL_C_SYNC_FREED] = "sync_freed",
 };
 _Static_assert(sizeof(count_names) / sizeof(count_names[0]) == IFL_NR_COUNTS,
 	       "a name per count");

@@ -86,7 +86,15 @@ void ifl_figures(const struct ifl_snapshot *s, const struct ifl_row *r, double s
 						    c[IFL_C_UNMAP_UNSYNCED] : c[IFL_C_UNMAP])) +
 			 (double)c[IFL_C_FQ_FLUSH_ENTRIES];
 	double flushes = (double)(c[IFL_C_SYNC] + c[IFL_C_FQ_FLUSH]);
-	double forced = (double)(c[IFL_C_FORCED_DISJOINT] + c[IFL_C_FORCED_PGSIZE]);
+	/*
+	 * Series v1 counts forced syncs on the range-add, by kind; v2 on the
+	 * sync, both kinds in one.  No source measures both: their sum.
+	 */
+	bool v1_forced = ifl_count_available(s, IFL_C_FORCED_DISJOINT) &&
+			 ifl_count_available(s, IFL_C_FORCED_PGSIZE);
+	bool v2_forced = ifl_count_available(s, IFL_C_SYNC_FORCED);
+	double forced = (v1_forced ? (double)(c[IFL_C_FORCED_DISJOINT] + c[IFL_C_FORCED_PGSIZE]) : 0) +
+			(v2_forced ? (double)c[IFL_C_SYNC_FORCED] : 0);
 	/*
 	 * Pages per flush: the unmaps it covered times their mean size.  The
 	 * pages-per-sync histogram has the exact samples but log2 buckets: a
@@ -122,8 +130,8 @@ void ifl_figures(const struct ifl_snapshot *s, const struct ifl_row *r, double s
 	NEED_C(IFL_F_PAGES_PER_SYNC, IFL_C_FQ_QUEUE_BYTES);
 	NEED_C(IFL_F_PAGES_PER_SYNC, IFL_C_UNMAP_UNSYNCED);
 	NEED_C(IFL_F_PAGES_PER_SYNC, IFL_C_SYNC);
-	NEED_C(IFL_F_FORCED_PCT, IFL_C_FORCED_DISJOINT);
-	NEED_C(IFL_F_FORCED_PCT, IFL_C_FORCED_PGSIZE);
+	if (!v1_forced && !v2_forced)
+		fig[IFL_F_FORCED_PCT] = NAN;
 	NEED_C(IFL_F_FORCED_PCT, IFL_C_SYNC);
 	NEED_H(IFL_F_SYNC_P50, IFL_H_SYNC_NS);
 	NEED_H(IFL_F_SYNC_P99, IFL_H_SYNC_NS);
