@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs in the test VM: records every iommu event of the series with ftrace
+# Runs in the test VM: records every iommu event of the series (v1 or v2) with ftrace
 # while CMD runs, waits for the flush queue's timer to flush what is queued,
 # and leaves the trace in $VM_RESULTS/trace.txt.  Exits 3 when an event is
 # missing (a kernel without the series).
@@ -10,6 +10,9 @@
 set -eu
 T=/sys/kernel/tracing
 EVENTS="map unmap iotlb_gather_add iotlb_sync flush_iotlb_all sync_map dma_fq_queue dma_fq_flush"
+# series v2 (kernel-patches/BASE/v2/): no range-add event, iommu_* names
+[ -e $T/events/iommu/iommu_iotlb_sync ] &&
+	EVENTS="map unmap iommu_iotlb_sync iommu_flush_iotlb_all iommu_sync_map iommu_dma_fq_queue iommu_dma_fq_flush"
 kprobes=
 if [ "${1:-}" = --kprobes ]; then kprobes=${2//,/ }; shift 2; fi
 echo 0 >$T/tracing_on
@@ -55,7 +58,7 @@ while [ $timer_traced = 1 ] && [ $waited -lt 200 ]; do
 			armed[w[4]] = w[2] == "timer_start:"
 			if (!armed[w[4]]) e++
 		}
-		/ dma_fq_flush: .*reason=timer/ { f++ }
+		/ (iommu_)?dma_fq_flush: .*reason=timer/ { f++ }
 		END { p = 0; for (t in armed) p += armed[t]; print (p == 0 && f + 0 >= e + 0) ? "done" : "wait" }' $T/trace)
 	[ "$c" = done ] && break
 	sleep 0.05

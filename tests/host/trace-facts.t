@@ -39,4 +39,23 @@ a trace-lazy-late.txt
 z=trace-lazy-late.txt
 check "lazy, an entry that missed its flush: stale window $(g stale_max_us $z) us beyond the timer's bound $(g stale_bound_us $z) us" \
 	[ "$(g fq_covered $z)" = 4 -a "$(g stale_bound_us $z)" = 17000 -a "$(g stale_max_us $z)" = 29990 ]
+
+# series v2: its iommu_* names read as v1's, no caller (consumers by the
+# domain's type), the sync's range and reason, entries released by the
+# first later flush whose seq is at least theirs
+a trace-v2.txt
+v=trace-v2.txt
+check "v2: read as v2, its events under v1's names (3 syncs, 1 flush-all, 1 sync-map, 4 queued, 2 flushes)" \
+	[ "$(g series $v)" = v2 -a "$(g n_iotlb_sync $v)" = 3 -a "$(g n_flush_iotlb_all $v)" = 1 -a "$(g n_sync_map $v)" = 1 -a \
+	  "$(g n_dma_fq_queue $v)" = 4 -a "$(g n_dma_fq_flush $v)" = 2 ]
+check "v2: no caller: a DMA-API domain's events are dma-iommu's (4 unmaps, 2 syncs), the unmanaged domain's other" \
+	[ "$(g n_unmap_dma $v)" = 4 -a "$(g n_iotlb_sync_dma $v)" = 2 -a "$(g n_iotlb_sync_other $v)" = 1 -a "$(g ncaller_unmap_dma $v)" = "" ]
+check "v2: the sync's range from \"iova=START - END\": 1 unmap covered, 1 only half (miscovered)" \
+	[ "$(g strict_covered $v)" = 1 -a "$(g strict_miscovered $v)" = 1 ]
+check "v2: sync reasons 2 explicit, 1 nogaps" [ "$(g sync_reason_explicit $v)" = 2 -a "$(g sync_reason_nogaps $v)" = 1 ]
+check "v2: of 4 queued, the seq-2 flush releases 2, the seq-4 flush the seq-3 entry, the seq-5 entry none ($(g fq_covered $v) covered, $(g fq_uncovered $v) not, entries $(g fq_flush_entries $v))" \
+	[ "$(g fq_covered $v)" = 3 -a "$(g fq_uncovered $v)" = 1 -a "$(g fq_flush_entries $v)" = 3 ]
+check "v2: stale window max 20.000 ms (the seq-3 entry, queued at 40.001010, released at 40.021010)" [ "$(g stale_max_us $v)" = 20000 ]
+check "v2: no device in the queue event, none counted" [ -z "$(grep '^fq_dev_' "$TMP/$v.facts")" ]
+check "v1 traces say v1" [ "$(g series $s)" = v1 -a "$(g series $l)" = v1 ]
 done_testing

@@ -27,6 +27,14 @@
 # firing whose arming predates the trace counts from the trace's start.
 # fq_span_us, from the first dma_fq_queue to the last dma_fq_flush, is the
 # window the timer's flushes fall in.
+#
+# Series v2 (kernel-patches/BASE/v2/) names its new events iommu_*: they are
+# read as v1's (iommu_iotlb_sync as iotlb_sync, ...; series=v2 says which).
+# Its events carry no caller: a domain's consumer is dma-iommu by its type,
+# "other" otherwise.  Its sync prints the range as "iova=START - END" and
+# a reason (sync_reason_*); its flush carries no entries: an entry is
+# released by the first flush of its domain, after it, whose seq is at
+# least its own, and fq_flush_entries counts the entries so released.
 
 function consumer(c) {
 	if (c ~ /\[iommu_(gather|walk)_test\]/) return "testmod"
@@ -53,6 +61,9 @@ function hex(s,   n, i, c) {
 	body = substr(rest, RSTART + RLENGTH)
 	split(hdr, h, ": ")
 	ts = h[1] + 0; ev = h[2]
+	if (ev ~ /^iommu_(iotlb_sync|flush_iotlb_all|sync_map|dma_fq_queue|dma_fq_flush)$/) {
+		ev = substr(ev, 7); v2 = 1
+	}
 	if (!started) { first_ts = ts; started = 1 }
 	delete f
 	n = split(body, tok, " ")
@@ -61,6 +72,11 @@ function hex(s,   n, i, c) {
 		if ((p = index(tok[i], "=")) > 0) { last = substr(tok[i], 1, p - 1); f[last] = substr(tok[i], p + 1) }
 		# %pS of a module symbol ends in " [module]": part of the value.
 		else if (tok[i] ~ /^\[.*\]$/ && last != "") f[last] = f[last] " " tok[i]
+	}
+	# v2's sync: "iova=START - END"
+	if (v2 && ev == "iotlb_sync" && match(body, /iova=0x[0-9a-f]+ - 0x[0-9a-f]+/)) {
+		split(substr(body, RSTART + 5, RLENGTH - 5), rg, " - ")
+		f["start"] = rg[1]; f["end"] = rg[2]
 	}
 	if (ev == "timer_start" || ev == "timer_expire_entry") {
 		if (f["function"] != "fq_flush_timeout") next
@@ -105,6 +121,7 @@ function hex(s,   n, i, c) {
 		}
 		if (f["duration_ns"] + 0 > sync_ns_max) sync_ns_max = f["duration_ns"] + 0
 		dom_sync[f["domain"]]++
+		if ("reason" in f) sync_reason[f["reason"]]++
 	} else if (ev == "iotlb_gather_add") {
 		forced[f["forced"]]++
 		dom_forced[f["domain"], f["forced"]]++
@@ -112,11 +129,33 @@ function hex(s,   n, i, c) {
 		k = f["domain"] SUBSEP f["seq"]
 		q_n[k]++; if (!(k in q_first)) q_first[k] = ts
 		q_ts[k, q_n[k]] = ts
-		q_dev[f["dev"]]++
+		if ("dev" in f) q_dev[f["dev"]]++
 		queued++
 		lastq_ts[cpu] = ts
 		if (!q_any) { q_any = 1; q_ts0 = ts }
 		if (!(f["domain"] in q_doms)) { q_doms[f["domain"]] = 1; n_qdoms++ }
+		if (v2) {
+			d = f["domain"]; pn[d]++
+			p_seq[d, pn[d]] = f["seq"] + 0; p_ts[d, pn[d]] = ts
+		}
+	} else if (ev == "dma_fq_flush" && v2) {
+		# release what this flush covers: pending entries of the domain
+		# with a seq up to its own, whatever their order across CPUs
+		d = f["domain"]; s2 = f["seq"] + 0; rel = 0
+		for (i = ph[d] + 1; i <= pn[d]; i++) {
+			if ((d, i) in p_done || p_seq[d, i] > s2) continue
+			p_done[d, i] = 1; rel++; v2_cov++
+			if (ts - p_ts[d, i] > smax) smax = ts - p_ts[d, i]
+		}
+		while (ph[d] < pn[d] && ((d, ph[d] + 1) in p_done)) ph[d]++
+		fl_entries += rel
+		fl_last = ts
+		if (f["reason"] == "timer" && (cpu in firing)) {
+			if (ts - firing[cpu] > span_max) span_max = ts - firing[cpu]
+			timer_cycles++
+			delete firing[cpu]
+		}
+		reason[f["reason"]]++
 	} else if (ev == "dma_fq_flush") {
 		k = f["domain"] SUBSEP f["seq"]
 		fl_ts[k] = ts
@@ -145,13 +184,17 @@ END {
 		printf "testdom_forced_disjoint=%d\ntestdom_forced_pgsize=%d\n", dom_forced[testdom, "disjoint"], dom_forced[testdom, "pgsize"]
 	}
 	for (r in reason) printf "fq_flush_reason_%s=%d\n", r, reason[r]
+	for (r in sync_reason) printf "sync_reason_%s=%d\n", r, sync_reason[r]
+	printf "series=%s\n", v2 ? "v2" : "v1"
 	left = 0
 	for (c in sp) left += sp[c]
 	printf "strict_covered_ungathered=%d\n", covered_ungathered
 	printf "strict_covered=%d\nstrict_miscovered=%d\nstrict_orphan_syncs=%d\nstrict_uncovered=%d\n", covered, miscovered, orphan_sync, left
 	printf "sync_ns_max=%d\n", sync_ns_max
-	# Lazy: each queued entry against the flush that reports its seq.
-	cov = 0; unc = 0; early = 0; smax = 0
+	# Lazy: each queued entry against the flush that reports its seq (v2:
+	# released as they came, above).
+	cov = 0; unc = 0; early = 0
+	if (v2) { cov = v2_cov; unc = queued - v2_cov; delete q_n }
 	for (k in q_n) {
 		for (i = 1; i <= q_n[k]; i++) {
 			if (!(k in fl_ts)) { unc++; continue }
