@@ -48,8 +48,9 @@ v=trace-v2.txt
 check "v2: read as v2, its events under v1's names (3 syncs, 1 flush-all, 1 sync-map, 4 queued, 2 flushes)" \
 	[ "$(g series $v)" = v2 -a "$(g n_iotlb_sync $v)" = 3 -a "$(g n_flush_iotlb_all $v)" = 1 -a "$(g n_sync_map $v)" = 1 -a \
 	  "$(g n_dma_fq_queue $v)" = 4 -a "$(g n_dma_fq_flush $v)" = 2 ]
-check "v2: no caller: a DMA-API domain's events are dma-iommu's (4 unmaps, 2 syncs), the unmanaged domain's other" \
-	[ "$(g n_unmap_dma $v)" = 4 -a "$(g n_iotlb_sync_dma $v)" = 2 -a "$(g n_iotlb_sync_other $v)" = 1 -a "$(g ncaller_unmap_dma $v)" = "" ]
+check "v2: no caller: a DMA-API domain's events are dma-iommu's (4 unmaps, 2 syncs), the unmanaged domain's the task's (vfio-map: vfio)" \
+	[ "$(g n_unmap_dma $v)" = 4 -a "$(g n_iotlb_sync_dma $v)" = 2 -a "$(g n_iotlb_sync_vfio $v)" = 1 -a \
+	  "$(g n_flush_iotlb_all_vfio $v)" = 1 -a "$(g n_iotlb_sync_other $v)" = "" -a "$(g ncaller_unmap_dma $v)" = "" ]
 check "v2: the sync's range from \"iova=START - END\": 1 unmap covered, 1 only half (miscovered)" \
 	[ "$(g strict_covered $v)" = 1 -a "$(g strict_miscovered $v)" = 1 ]
 check "v2: sync reasons 2 explicit, 1 nogaps" [ "$(g sync_reason_explicit $v)" = 2 -a "$(g sync_reason_nogaps $v)" = 1 ]

@@ -30,8 +30,11 @@
 #
 # Series v2 (kernel-patches/BASE/v2/) names its new events iommu_*: they are
 # read as v1's (iommu_iotlb_sync as iotlb_sync, ...; series=v2 says which).
-# Its events carry no caller: a domain's consumer is dma-iommu by its type,
-# "other" otherwise.  Its sync prints the range as "iova=START - END" and
+# Its events carry no caller: a domain's consumer is dma-iommu by its type;
+# otherwise the task's name says it, for the tests' own workloads
+# (tests/progs' vfio-map and iommufd-map, the test modules' insmod), and
+# the domain keeps it for its events in other tasks (a flush from a
+# kworker); "other" for the rest.  Its sync prints the range as "iova=START - END" and
 # a reason (sync_reason_*); its flush carries no entries: an entry is
 # released by the first flush of its domain, after it, whose seq is at
 # least its own, and fq_flush_entries counts the entries so released.
@@ -43,6 +46,13 @@ function consumer(c) {
 	# iommufd's callers of the IOMMU API live in drivers/iommu/iommufd/
 	# (pages.c: batch_to_domain, batch_iommu_map_small, ...).
 	if (c ~ /iommufd|iopt_|^batch_/) return "iommufd"
+	return "other"
+}
+# v2: the consumer of the task (the comm before "-PID" of the record)
+function task_consumer(t) {
+	if (t ~ /^vfio-map/) return "vfio"
+	if (t ~ /^iommufd-map/) return "iommufd"
+	if (t ~ /^(insmod|rmmod)$/) return "testmod"
 	return "other"
 }
 function hex(s,   n, i, c) {
@@ -97,6 +107,10 @@ function hex(s,   n, i, c) {
 	cons = consumer(f["caller"])
 	bycaller[ev "_" cons]++
 	if (cons == "other" && dma_api[f["domain"]] == 1) cons = "dma"
+	if (cons == "other" && v2 && match($0, /^ *[^ ].*-[0-9]+ +\[/)) {
+		task = substr($0, RSTART, RLENGTH); sub(/^ */, "", task); sub(/-[0-9]+ +\[$/, "", task)
+		cons = task_consumer(task)
+	}
 	# A sync forced inside the IOMMU driver (the gather helpers inlined into
 	# its unmap_pages) belongs to the consumer whose gather it is: the one
 	# the domain's other events name.  The collector counts it the same way.
