@@ -22,6 +22,14 @@ for e in $EVENTS; do
 	[ -e $T/events/iommu/$e/enable ] || { echo "trace-iommu: no event iommu:$e on this kernel" >&2; exit 3; }
 	echo 1 >$T/events/iommu/$e/enable
 done
+# v2's events carry no caller: the kernel's own stack of each map and unmap
+# on a domain that is not the DMA API's (DMA 0x3, DMA-FQ 0xb) says whose
+# it is (trace-facts.awk reads it: VFIO, iommufd, a module)
+case " $EVENTS " in *" iommu_iotlb_sync "*)
+	for e in map unmap; do
+		echo 'stacktrace if domain_type != 3 && domain_type != 11' >$T/events/iommu/$e/trigger
+	done ;;
+esac
 if [ -n "$kprobes" ]; then
 	: >$T/kprobe_events
 	for f in $kprobes; do
@@ -71,6 +79,10 @@ for e in timer_start timer_expire_entry; do
 	[ -e $T/events/timer/$e/enable ] && echo 0 >$T/events/timer/$e/enable && echo 0 >$T/events/timer/$e/filter
 done
 cp $T/trace "$VM_RESULTS/trace.txt"
+for e in map unmap; do
+	grep -q '^stacktrace' $T/events/iommu/$e/trigger 2>/dev/null &&
+		echo '!stacktrace if domain_type != 3 && domain_type != 11' >$T/events/iommu/$e/trigger
+done
 # Only now: removing a kprobe event resets the ring buffer.
 if [ -n "$kprobes" ]; then
 	echo 0 >$T/events/ifltrace/enable

@@ -31,10 +31,13 @@
 # Series v2 (kernel-patches/BASE/v2/) names its new events iommu_*: they are
 # read as v1's (iommu_iotlb_sync as iotlb_sync, ...; series=v2 says which).
 # Its events carry no caller: a domain's consumer is dma-iommu by its type;
-# otherwise the task's name says it, for the tests' own workloads
-# (tests/progs' vfio-map and iommufd-map, the test modules' insmod), and
-# the domain keeps it for its events in other tasks (a flush from a
-# kworker); "other" for the rest.  Its sync prints the range as "iova=START - END" and
+# otherwise the kernel's stack of the map or unmap says it (trace-iommu.sh
+# asks ftrace for one after each on such a domain: a "<stack trace>" entry
+# on the same CPU, whose first frame that names a consumer decides, read in
+# a first pass over the file), else the task's name, for the tests' own
+# workloads (tests/progs' vfio-map and iommufd-map, insmod of the test
+# modules); the domain's other events (syncs) take the consumer its maps
+# and unmaps had last; "other" for the rest.  Its sync prints the range as "iova=START - END" and
 # a reason (sync_reason_*); its flush carries no entries: an entry is
 # released by the first flush of its domain, after it, whose seq is at
 # least its own, and fq_flush_entries counts the entries so released.
@@ -55,6 +58,28 @@ function task_consumer(t) {
 	if (t ~ /^(insmod|rmmod)$/) return "testmod"
 	return "other"
 }
+# The first pass: for the line of each map or unmap followed by a stack
+# on its CPU, the consumer that stack names (stack_cons[line]).
+function read_stacks(file,   line, nr, cpu, cur, c, fr) {
+	nr = 0; cur = -1
+	while ((getline line < file) > 0) {
+		nr++
+		if (line ~ /^ => /) {
+			if (cur < 0 || !(cur in pend) || (pend[cur] in stack_cons)) continue
+			fr = substr(line, 5)
+			if ((c = consumer(fr)) != "other") stack_cons[pend[cur]] = c
+			continue
+		}
+		if (!match(line, /\[[0-9]+\]/)) { cur = -1; continue }
+		cpu = substr(line, RSTART + 1, RLENGTH - 2) + 0
+		if (line ~ /: <stack trace>/) { cur = cpu; continue }
+		cur = -1
+		if (line ~ /[0-9]+\.[0-9]+: (map|unmap): /) pend[cpu] = nr
+		else delete pend[cpu]
+	}
+	close(file)
+}
+BEGIN { if (ARGC > 1) read_stacks(ARGV[1]) }
 function hex(s,   n, i, c) {
 	s = tolower(s); sub(/^0x/, "", s); n = 0
 	for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); n = n * 16 + c - 1 }
@@ -107,6 +132,7 @@ function hex(s,   n, i, c) {
 	cons = consumer(f["caller"])
 	bycaller[ev "_" cons]++
 	if (cons == "other" && dma_api[f["domain"]] == 1) cons = "dma"
+	if (cons == "other" && v2 && (NR in stack_cons)) cons = stack_cons[NR]
 	if (cons == "other" && v2 && match($0, /^ *[^ ].*-[0-9]+ +\[/)) {
 		task = substr($0, RSTART, RLENGTH); sub(/^ */, "", task); sub(/-[0-9]+ +\[$/, "", task)
 		cons = task_consumer(task)
