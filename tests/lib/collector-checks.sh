@@ -114,9 +114,14 @@ col_dd_lazy() {
 # from inside its unmap path.
 col_gather() {
 	local n=$1 fd fp ms h want
-	fd=$(f col_n_forced_disjoint $n) fp=$(f col_n_forced_pgsize $n)
-	check "$n: collector: forced syncs by reason equal ftrace's: disjoint $fd ($(f forced_disjoint $n)), page size $fp ($(f forced_pgsize $n))" \
-		[ "$fd" = "$(f forced_disjoint $n)" -a "$fp" = "$(f forced_pgsize $n)" ]
+	if [ "$(f series $n)" = v2 ]; then
+		fd=$(f col_n_sync_forced $n) want=$(( $(f sync_reason_gather $n) + $(f sync_reason_nogaps $n) ))
+		check "$n: collector: forced syncs $fd equal ftrace's syncs of reason gather or nogaps ($want)" [ "$fd" = "$want" ]
+	else
+		fd=$(f col_n_forced_disjoint $n) fp=$(f col_n_forced_pgsize $n)
+		check "$n: collector: forced syncs by reason equal ftrace's: disjoint $fd ($(f forced_disjoint $n)), page size $fp ($(f forced_pgsize $n))" \
+			[ "$fd" = "$(f forced_disjoint $n)" -a "$fp" = "$(f forced_pgsize $n)" ]
+	fi
 	# ftrace reads the module's callers after its init text is freed: they
 	# are "other" there; the syncs not dma-iommu's are the module's.
 	ms=$(( $(f n_iotlb_sync $n) - $(f n_iotlb_sync_dma $n) ))

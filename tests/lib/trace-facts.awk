@@ -161,7 +161,7 @@ function hex(s,   n, i, c) {
 		}
 		if (f["duration_ns"] + 0 > sync_ns_max) sync_ns_max = f["duration_ns"] + 0
 		dom_sync[f["domain"]]++
-		if ("reason" in f) sync_reason[f["reason"]]++
+		if ("reason" in f) { sync_reason[f["reason"]]++; dom_sreason[f["domain"], f["reason"]]++ }
 	} else if (ev == "iotlb_gather_add") {
 		forced[f["forced"]]++
 		dom_forced[f["domain"], f["forced"]]++
@@ -222,6 +222,8 @@ END {
 	if (testdom != "") {
 		printf "testdom_syncs=%d\n", dom_sync[testdom]
 		printf "testdom_forced_disjoint=%d\ntestdom_forced_pgsize=%d\n", dom_forced[testdom, "disjoint"], dom_forced[testdom, "pgsize"]
+		# v2: the syncs its gather forced (either kind), and its own
+		printf "testdom_sync_forced=%d\ntestdom_sync_explicit=%d\n", dom_sreason[testdom, "gather"] + dom_sreason[testdom, "nogaps"], dom_sreason[testdom, "explicit"]
 	}
 	for (r in reason) printf "fq_flush_reason_%s=%d\n", r, reason[r]
 	for (r in sync_reason) printf "sync_reason_%s=%d\n", r, sync_reason[r]
