@@ -51,6 +51,7 @@ check "v2: read as v2, its events under v1's names (4 syncs, 1 flush-all, 1 sync
 check "v2: no caller: a DMA-API domain's events are dma-iommu's (5 unmaps, 2 syncs), the unmanaged domain's the task's (vfio-map: vfio)" \
 	[ "$(g n_unmap_dma $v)" = 5 -a "$(g n_iotlb_sync_dma $v)" = 2 -a "$(g n_iotlb_sync_vfio $v)" = 1 -a \
 	  "$(g n_flush_iotlb_all_vfio $v)" = 1 -a "$(g n_iotlb_sync_other $v)" = "" -a "$(g ncaller_unmap_dma $v)" = "" ]
+check "v2: a VFIO map before any iommu_* event of the trace is read as v2's (vfio by its task)" [ "$(g n_map_vfio $v)" = 1 ]
 check "v2: a map on an unmanaged domain by a task of no known name is the consumer its kernel stack names (iommufd, past another CPU's record), and so is the domain's sync" \
 	[ "$(g n_map_iommufd $v)" = 1 -a "$(g n_iotlb_sync_iommufd $v)" = 1 -a "$(g n_unmap_dma $v)" = 5 ]
 check "v2: the sync's range from \"iova=START - END\": 1 unmap covered, 1 only half (miscovered)" \

@@ -59,7 +59,8 @@ function task_consumer(t) {
 	return "other"
 }
 # The first pass: for the line of each map or unmap followed by a stack
-# on its CPU, the consumer that stack names (stack_cons[line]).
+# on its CPU, the consumer that stack names (stack_cons[line]); and
+# whether the trace is v2's.
 function read_stacks(file,   line, nr, cpu, cur, c, fr) {
 	nr = 0; cur = -1
 	while ((getline line < file) > 0) {
@@ -74,6 +75,8 @@ function read_stacks(file,   line, nr, cpu, cur, c, fr) {
 		cpu = substr(line, RSTART + 1, RLENGTH - 2) + 0
 		if (line ~ /: <stack trace>/) { cur = cpu; continue }
 		cur = -1
+		# v2 from the start: its first maps come before any iommu_* event
+		if (line ~ /[0-9]+\.[0-9]+: iommu_(iotlb_sync|flush_iotlb_all|sync_map|dma_fq_queue|dma_fq_flush): /) v2 = 1
 		if (line ~ /[0-9]+\.[0-9]+: (map|unmap): /) pend[cpu] = nr
 		else delete pend[cpu]
 	}
