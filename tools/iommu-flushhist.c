@@ -521,9 +521,9 @@ static int record(struct ifl_dump *d)
 	}
 	/* The rows are still printed, their caller reads "-". */
 	if (env.group_set && (env.group_by & IFL_BY_CALLER) && !ifl_info(c)->callers)
-		fprintf(stderr, TOOL ": -g caller needs the IOMMU flush tracepoint series; "
-			"the %s source sees no callers: they read \"-\"\n",
-			ifl_info(c)->source);
+		fprintf(stderr, TOOL ": -g caller needs the IOMMU flush tracepoint series v1; "
+			"the %s source (%s) sees no callers: they read \"-\"\n",
+			ifl_info(c)->source, ifl_info(c)->source_desc);
 	/* Ctrl-C ends the recording (and reaches the command); the report still prints */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
