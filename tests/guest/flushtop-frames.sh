@@ -11,7 +11,8 @@
 set -eu
 name=$1 min=$2; shift 2
 T=/sys/kernel/tracing
-EVENTS="map unmap iotlb_gather_add iotlb_sync flush_iotlb_all sync_map dma_fq_queue dma_fq_flush"
+source "$(dirname "$0")/series-events.sh"
+EVENTS=$SERIES_EVENTS
 out=$VM_RESULTS/$name.out
 echo 0 >$T/tracing_on
 echo mono >$T/trace_clock

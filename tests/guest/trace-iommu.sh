@@ -9,10 +9,8 @@
 # n_FUNC, on the events' timeline).
 set -eu
 T=/sys/kernel/tracing
-EVENTS="map unmap iotlb_gather_add iotlb_sync flush_iotlb_all sync_map dma_fq_queue dma_fq_flush"
-# series v2 (kernel-patches/BASE/v2/): no range-add event, iommu_* names
-[ -e $T/events/iommu/iommu_iotlb_sync ] &&
-	EVENTS="map unmap iommu_iotlb_sync iommu_flush_iotlb_all iommu_sync_map iommu_dma_fq_queue iommu_dma_fq_flush"
+source "$(dirname "$0")/series-events.sh"
+EVENTS=$SERIES_EVENTS
 kprobes=
 if [ "${1:-}" = --kprobes ]; then kprobes=${2//,/ }; shift 2; fi
 echo 0 >$T/tracing_on
@@ -25,11 +23,11 @@ done
 # v2's events carry no caller: the kernel's own stack of each map and unmap
 # on a domain that is not the DMA API's (DMA 0x3, DMA-FQ 0xb) says whose
 # it is (trace-facts.awk reads it: VFIO, iommufd, a module)
-case " $EVENTS " in *" iommu_iotlb_sync "*)
+if [ $SERIES_VERSION = v2 ]; then
 	for e in map unmap; do
 		echo 'stacktrace if domain_type != 3 && domain_type != 11' >$T/events/iommu/$e/trigger
-	done ;;
-esac
+	done
+fi
 if [ -n "$kprobes" ]; then
 	: >$T/kprobe_events
 	for f in $kprobes; do

@@ -61,5 +61,12 @@ check "v2: of 4 queued, the seq-2 flush releases 2, the seq-4 flush the seq-3 en
 	[ "$(g fq_covered $v)" = 3 -a "$(g fq_uncovered $v)" = 1 -a "$(g fq_flush_entries $v)" = 3 ]
 check "v2: stale window max 20.000 ms (the seq-3 entry, queued at 40.001010, released at 40.021010)" [ "$(g stale_max_us $v)" = 20000 ]
 check "v2: no device in the queue event, none counted" [ -z "$(grep '^fq_dev_' "$TMP/$v.facts")" ]
+# trace-windows.awk (flushtop.t's per-frame counts) on the same v2 trace:
+# a flush's entries are those it released
+printf '1 39000000000 40015000000\n2 40015000000 41000000000\n' >"$TMP/win"
+awk -f "$TOP/tests/lib/trace-windows.awk" "$TMP/win" "$TOP/tests/fixtures/$v" >"$TMP/win.facts"
+check "v2, per window: the seq-2 flush released 2 entries, the seq-4 flush 1; 3 and 1 queued" \
+	[ "$(fact w1_fq_entries "$TMP/win.facts")" = 2 -a "$(fact w2_fq_entries "$TMP/win.facts")" = 1 -a \
+	  "$(fact w1_dma_fq_queue "$TMP/win.facts")" = 3 -a "$(fact w2_dma_fq_queue "$TMP/win.facts")" = 1 ]
 check "v1 traces say v1" [ "$(g series $s)" = v1 -a "$(g series $l)" = v1 ]
 done_testing
