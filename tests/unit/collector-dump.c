@@ -162,7 +162,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "collector-dump: %s\n", err);
 		return ret == -IFL_ERR_BPF || ret == -IFL_ERR_SYS ? 3 : 1;
 	}
-	printf("col_source=%s\ncol_prog_type=%s\n", ifl_info(c)->source, ifl_info(c)->prog_type);
+	printf("col_source=%s\ncol_source_desc=%s\ncol_prog_type=%s\n", ifl_info(c)->source, ifl_info(c)->source_desc,
+	       ifl_info(c)->prog_type);
 	if (check) {
 		ifl_close(c);
 		return 0;
