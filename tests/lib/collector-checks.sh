@@ -29,6 +29,14 @@ trace() {
 	[ "$(fact overrun "$TMP/$name.facts")" = 0 ] || { notok "$name: ftrace lost events"; return 1; }
 }
 f() { local v; v=$(fact "$1" "$TMP/$2.facts"); echo "${v:-0}"; }
+# driver_flush_alls NAME: the flush-alls the driver ran per ftrace's
+# events: v1's dma-iommu flushed its queues through iommu_flush_iotlb_all()
+# (an event each), v2's calls ->flush_iotlb_all() itself after which its
+# dma_fq_flush event comes
+driver_flush_alls() {
+	if [ "$(f series $1)" = v2 ]; then echo $(( $(f n_flush_iotlb_all $1) + $(f n_dma_fq_flush $1) ))
+	else f n_flush_iotlb_all $1; fi
+}
 
 # collector count name : ftrace event name
 PAIRS="map:map unmap:unmap range_add:iotlb_gather_add sync:iotlb_sync flush_all:flush_iotlb_all

@@ -54,8 +54,8 @@ smmu_truth() {
 	local n=$1 as af w c r
 	as=$(f n_arm_smmu_iotlb_sync $n) af=$(f n_arm_smmu_flush_iotlb_all $n)
 	w=$(f n_arm_smmu_tlb_inv_walk $n) c=$(f n_arm_smmu_tlb_inv_context $n) r=$(f n_arm_smmu_domain_inv_range $n)
-	check "$n: the driver's iotlb_sync ran $as times, once for each of the series' $(f n_iotlb_sync $n) syncs; its flush_iotlb_all $af for $(f n_flush_iotlb_all $n) flush-alls" \
-		[ "$as" = "$(f n_iotlb_sync $n)" -a "$af" = "$(f n_flush_iotlb_all $n)" ]
+	check "$n: the driver's iotlb_sync ran $as times, once for each of the series' $(f n_iotlb_sync $n) syncs; its flush_iotlb_all $af for $(driver_flush_alls $n) flush-alls (series $(fact series "$TMP/$n.facts"))" \
+		[ "$as" = "$(f n_iotlb_sync $n)" -a "$af" = "$(driver_flush_alls $n)" ]
 	# flush_iotlb_all has the whole-ASID invalidation inlined; io-pgtable
 	# (and detach) call it through tlb_inv_context
 	check "$n: its $r invalidations are one per sync ($as), flush-all ($af), walk ($w) and other whole-ASID flush ($c); $(f n_arm_smmu_cmdq_issue_cmdlist $n) command batches sent" \
@@ -99,7 +99,7 @@ done
 # --- lazy: SMMUv3 -----------------------------------------------------------
 n=arm64-smmuv3-lazy
 if trace $n smmuv3 "${A[@]}" --lazy -- --kprobes $SMMU_K "${DD[@]}"; then
-	u=$(f n_unmap_dma $n) q=$(f fq_queued $n) fl=$(f n_dma_fq_flush $n) fa=$(f n_flush_iotlb_all $n)
+	u=$(f n_unmap_dma $n) q=$(f fq_queued $n) fl=$(f n_dma_fq_flush $n) fa=$(driver_flush_alls $n)
 	check "$n: all $u dma-iommu unmaps queued ($q), none synced ($(f n_iotlb_sync_dma $n))" \
 		[ "$q" = "$u" -a "$u" -ge $COUNT -a "$(f n_iotlb_sync_dma $n)" = 0 ]
 	b=$(fq_flush_bound "$(f fq_span_us $n)" "$q" "$(f fq_domains $n)")
