@@ -43,15 +43,18 @@ done
 
 [ $cli = 1 ] || exit 0
 
-# The loop starts once the tool holds its 8 BPF links and stops a second
+# The loop starts once the tool holds its BPF links (one per event) and stops a second
 # later, well inside the 3 s window: patching a tracepoint's call site
 # while another CPU runs through it (attach or detach during I/O) has
 # oopsed 6.12 under TCG (__iommu_sync_map, RIP inside the patched call).
 links() { ls -l /proc/$1/fd 2>/dev/null | grep -c 'anon_inode:bpf[-_]link'; }
+# one BPF link per event of the series: 8 on v1, 7 on v2
+source "$(dirname "$0")/series-events.sh"
+nlinks=$(wc -w <<<"$SERIES_EVENTS")
 rc=0
 "$tool" -d 3 -o "$R/system.json" >"$R/system.txt" &
 pid=$!
-for i in $(seq 600); do [ "$(links $pid)" -ge 8 ] && break; sleep 0.1; done
+for i in $(seq 600); do [ "$(links $pid)" -ge $nlinks ] && break; sleep 0.1; done
 echo "system_links=$(links $pid)"
 # at least one run, then more for a second (not bash's SECONDS: it ticks
 # on whole seconds, so "SECONDS + 1" can be over at once)
@@ -68,7 +71,7 @@ echo "killed_rc=$rc"
 rc=0
 "$tool" -d 600 -o "$R/sigint.json" >"$R/sigint.txt" &
 pid=$!
-for i in $(seq 600); do [ "$(links $pid)" -ge 8 ] && break; sleep 0.1; done
+for i in $(seq 600); do [ "$(links $pid)" -ge $nlinks ] && break; sleep 0.1; done
 kill -INT $pid
 wait $pid || rc=$?
 echo "sigint_rc=$rc"
