@@ -58,6 +58,11 @@ function task_consumer(t) {
 	if (t ~ /^(insmod|rmmod)$/) return "testmod"
 	return "other"
 }
+# Is this event name (or "TS: NAME: " header) one of v2's own events?
+function v2_event(ev) {
+	sub(/^[0-9.]+: /, "", ev); sub(/: $/, "", ev)
+	return ev ~ /^iommu_(iotlb_sync|flush_iotlb_all|sync_map|dma_fq_queue|dma_fq_flush)$/
+}
 # The first pass: for the line of each map or unmap followed by a stack
 # on its CPU, the consumer that stack names (stack_cons[line]); and
 # whether the trace is v2's.
@@ -76,7 +81,7 @@ function read_stacks(file,   line, nr, cpu, cur, c, fr) {
 		if (line ~ /: <stack trace>/) { cur = cpu; continue }
 		cur = -1
 		# v2 from the start: its first maps come before any iommu_* event
-		if (line ~ /[0-9]+\.[0-9]+: iommu_(iotlb_sync|flush_iotlb_all|sync_map|dma_fq_queue|dma_fq_flush): /) v2 = 1
+		if (match(line, /[0-9]+\.[0-9]+: [a-z_]+: /) && v2_event(substr(line, RSTART, RLENGTH))) v2 = 1
 		if (line ~ /[0-9]+\.[0-9]+: (map|unmap): /) pend[cpu] = nr
 		else delete pend[cpu]
 	}
@@ -99,7 +104,7 @@ function hex(s,   n, i, c) {
 	body = substr(rest, RSTART + RLENGTH)
 	split(hdr, h, ": ")
 	ts = h[1] + 0; ev = h[2]
-	if (ev ~ /^iommu_(iotlb_sync|flush_iotlb_all|sync_map|dma_fq_queue|dma_fq_flush)$/) {
+	if (v2_event(ev)) {
 		ev = substr(ev, 7); v2 = 1
 	}
 	if (!started) { first_ts = ts; started = 1 }
