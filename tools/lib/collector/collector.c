@@ -67,6 +67,7 @@ static struct ifl_source_args source_args(const struct ifl_collector *c)
 		.skel = c->skel,
 		.mode = c->mode,
 		.fb = &c->found.fb,
+		.priv = c->src ? c->src->priv : NULL,
 	};
 }
 
@@ -183,6 +184,7 @@ static int pick_source(struct ifl_collector *c)
 
 		if (want && strcmp(want, "auto") && !source_is(want, sources[i]))
 			continue;
+		a.priv = sources[i]->priv;
 		memset(&c->found, 0, sizeof(c->found));
 		ret = sources[i]->probe(&a, &c->found, &c->err);
 		if (!ret) {

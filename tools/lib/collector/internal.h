@@ -62,6 +62,7 @@ struct ifl_source_args {
 	struct iommu_flush_bpf *skel;	/* the opened (prepare) or loaded object */
 	enum ifl_prog_mode mode;	/* TP_BTF or RAW_TP, resolved */
 	const struct ifl_fb_targets *fb; /* what the fallback's probe found */
+	const void *priv;		/* the source's own ifl_source.priv */
 };
 
 /* What a source's probe found on this kernel (zeroed before it runs). */
@@ -95,6 +96,7 @@ struct ifl_source {
 	const char *prog_btf, *prog_plain;
 	bool consumers;		/* tells consumers apart (ifl_info.consumers) */
 	bool callers;		/* sees each event's caller (ifl_info.callers) */
+	const void *priv;	/* what the source's callbacks are for (source_tp.c: a series version) */
 };
 
 extern const struct ifl_source ifl_source_tracepoints;

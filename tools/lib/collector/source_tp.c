@@ -109,19 +109,27 @@ static int btf_tp_nargs(const struct btf *btf, const char *tp)
 	return btf_vlen(t) - 1;
 }
 
-typedef struct bpf_program *(*prog_fn)(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf);
+/* One version of the series: its events and their programs (ifl_source.priv). */
+struct tp_version {
+	const struct tp_event *evs;
+	struct bpf_program *(*prog)(const struct ifl_source_args *c, enum ifl_event ev, bool tp_btf);
+};
+
+static const struct tp_version v1 = { events, prog };
+static const struct tp_version v2 = { events_v2, prog_v2 };
 
 /*
- * Does this kernel have the events of one version (evs, whose map has
+ * Does this kernel have the events of the version (its map with
  * evs[MAP].nargs arguments)?  The other version's map is told apart from
  * a kernel without the series, so that pick_source() tries the next one.
  */
-static int probe_events(const struct ifl_source_args *c, const struct tp_event *evs,
-			struct ifl_err *err)
+static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
 {
+	const struct tp_event *evs = ((const struct tp_version *)c->priv)->evs;
 	const char *missing = NULL;
 	int n;
 
+	(void)found;	/* tp_btf or raw_tp: the load decides */
 	if (!c->btf) {
 		/* tests without env checks: raw_tp, nothing to compare */
 		return 0;
@@ -155,93 +163,51 @@ static int probe_events(const struct ifl_source_args *c, const struct tp_event *
 	return 0;
 }
 
-static void prepare_events(const struct ifl_source_args *c, const struct tp_event *evs, prog_fn prog)
-{
-	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
-		if (!evs[ev].tp)
-			continue;
-		bpf_program__set_autoload(prog(c, ev, true), c->mode == IFL_PROG_TP_BTF);
-		bpf_program__set_autoload(prog(c, ev, false), c->mode == IFL_PROG_RAW_TP);
-	}
-}
-
-static int attach_events(const struct ifl_source_args *c, const struct tp_event *evs, prog_fn prog,
-			 struct ifl_links *out, struct ifl_err *err)
-{
-	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
-		struct bpf_program *p;
-		struct bpf_link *l;
-
-		if (!evs[ev].tp)
-			continue;
-		p = prog(c, ev, c->mode == IFL_PROG_TP_BTF);
-		if (c->mode == IFL_PROG_TP_BTF)
-			l = bpf_program__attach_trace(p);
-		else
-			l = bpf_program__attach_raw_tracepoint(p, evs[ev].tp);
-		if (!l)
-			return ifl_err(err, IFL_ERR_BPF, "cannot attach %s to iommu:%s: %s",
-					c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
-					evs[ev].tp, strerror(errno));
-		out->l[out->n++] = l;
-	}
-	return 0;
-}
-
-static struct bpf_program *event_prog(const struct ifl_source_args *c, const struct tp_event *evs,
-				      prog_fn prog, enum ifl_event ev)
-{
-	if ((unsigned int)ev >= IFL_NR_EVENTS || !evs[ev].tp)
-		return NULL;
-	return prog(c, ev, c->mode == IFL_PROG_TP_BTF);
-}
-
-/* v1 */
-static int tp_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
-{
-	(void)found;	/* tp_btf or raw_tp: the load decides */
-	return probe_events(c, events, err);
-}
-
 static int tp_prepare(const struct ifl_source_args *c, struct ifl_err *err)
 {
+	const struct tp_version *v = c->priv;
+
 	(void)err;
-	prepare_events(c, events, prog);
+	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
+		if (!v->evs[ev].tp)
+			continue;
+		bpf_program__set_autoload(v->prog(c, ev, true), c->mode == IFL_PROG_TP_BTF);
+		bpf_program__set_autoload(v->prog(c, ev, false), c->mode == IFL_PROG_RAW_TP);
+	}
 	return 0;
 }
 
 static int tp_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
 {
-	return attach_events(c, events, prog, out, err);
+	const struct tp_version *v = c->priv;
+
+	for (int ev = 0; ev < IFL_NR_EVENTS; ev++) {
+		struct bpf_program *p;
+		struct bpf_link *l;
+
+		if (!v->evs[ev].tp)
+			continue;
+		p = v->prog(c, ev, c->mode == IFL_PROG_TP_BTF);
+		if (c->mode == IFL_PROG_TP_BTF)
+			l = bpf_program__attach_trace(p);
+		else
+			l = bpf_program__attach_raw_tracepoint(p, v->evs[ev].tp);
+		if (!l)
+			return ifl_err(err, IFL_ERR_BPF, "cannot attach %s to iommu:%s: %s",
+					c->mode == IFL_PROG_TP_BTF ? "tp_btf" : "raw_tp",
+					v->evs[ev].tp, strerror(errno));
+		out->l[out->n++] = l;
+	}
+	return 0;
 }
 
 static struct bpf_program *tp_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
 {
-	return event_prog(c, events, prog, ev);
-}
+	const struct tp_version *v = c->priv;
 
-/* v2 */
-static int tp2_probe(const struct ifl_source_args *c, struct ifl_probe *found, struct ifl_err *err)
-{
-	(void)found;
-	return probe_events(c, events_v2, err);
-}
-
-static int tp2_prepare(const struct ifl_source_args *c, struct ifl_err *err)
-{
-	(void)err;
-	prepare_events(c, events_v2, prog_v2);
-	return 0;
-}
-
-static int tp2_attach(const struct ifl_source_args *c, struct ifl_links *out, struct ifl_err *err)
-{
-	return attach_events(c, events_v2, prog_v2, out, err);
-}
-
-static struct bpf_program *tp2_event_prog(const struct ifl_source_args *c, enum ifl_event ev)
-{
-	return event_prog(c, events_v2, prog_v2, ev);
+	if ((unsigned int)ev >= IFL_NR_EVENTS || !v->evs[ev].tp)
+		return NULL;
+	return v->prog(c, ev, c->mode == IFL_PROG_TP_BTF);
 }
 
 const struct ifl_source ifl_source_tracepoints = {
@@ -254,6 +220,7 @@ const struct ifl_source ifl_source_tracepoints = {
 	.attach = tp_attach,
 	.event_prog = tp_event_prog,
 	.variant = "v1",
+	.priv = &v1,
 	/* v1's forced syncs are counted by kind on the range-add (forced_*) */
 	.avail_counts = ((1ULL << IFL_NR_COUNTS) - 1) & ~(C(SYNC_FORCED) | C(SYNC_FREED)),
 	.avail_hists = (1U << IFL_NR_HISTS) - 1,
@@ -267,10 +234,11 @@ const struct ifl_source ifl_source_tracepoints_v2 = {
 	.desc = "iommu tracepoints of the flush series v2",
 	.consumers = true,
 	.callers = false,
-	.probe = tp2_probe,
-	.prepare = tp2_prepare,
-	.attach = tp2_attach,
-	.event_prog = tp2_event_prog,
+	.priv = &v2,
+	.probe = tp_probe,
+	.prepare = tp_prepare,
+	.attach = tp_attach,
+	.event_prog = tp_event_prog,
 	/* no range-add event, no durations, no sync_map return value */
 	.avail_counts = ((1ULL << IFL_NR_COUNTS) - 1) &
 			~(C(RANGE_ADD) | C(FORCED_DISJOINT) | C(FORCED_PGSIZE) | C(SYNC_NS) |
