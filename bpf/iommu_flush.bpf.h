@@ -647,6 +647,7 @@ static __always_inline void fq_ring_push(struct fq_ring *r, __u64 seq, __u64 byt
 	sl->bytes = bytes;
 	ifl_store_release(&sl->tag, idx + 1);	/* published: the fields first */
 }
+
 /*
  * A range of pages IOVA granules queued on the flush queue of domain (dev:
  * its device, 0 if the event has none): its bytes, and its time in the
