@@ -495,6 +495,18 @@ static __always_inline void gather_begin(struct cpu_state *cs, __u64 domain, __u
 	cs->cur_domain = domain;
 }
 
+/* The loose unmaps one sync covered: their samples; returns their bytes. */
+static __always_inline __u64 loose_synced(struct cpu_state *cs, struct ifl_stats *s)
+{
+	__u64 bytes = cs->loose_bytes;
+
+	hist_add(s, IFL_H_UNMAPS_PER_SYNC, cs->loose_unmaps);
+	hist_add(s, IFL_H_PAGES_PER_SYNC, bytes >> IFL_PAGE_SHIFT);
+	cs->loose_unmaps = 0;
+	cs->loose_bytes = 0;
+	return bytes;
+}
+
 /* gstart..gend: the gather's range as the kernel has it, 0..0 if unknown */
 static __always_inline void on_sync(__u64 domain, __u64 gather, __u64 caller,
 				    __u64 ns, __u64 gstart, __u64 gend)
@@ -518,11 +530,7 @@ static __always_inline void on_sync(__u64 domain, __u64 gather, __u64 caller,
 		g->active = 0;
 	} else if (cs && cs->loose_unmaps && cs->loose_domain == domain) {
 		/* a driver that does not gather: this CPU's unmaps since its last sync */
-		hist_add(s, IFL_H_UNMAPS_PER_SYNC, cs->loose_unmaps);
-		hist_add(s, IFL_H_PAGES_PER_SYNC, cs->loose_bytes >> IFL_PAGE_SHIFT);
-		bytes = cs->loose_bytes;
-		cs->loose_unmaps = 0;
-		cs->loose_bytes = 0;
+		bytes = loose_synced(cs, s);
 	} else {
 		s->count[IFL_C_SYNC_UNTRACKED]++;
 	}

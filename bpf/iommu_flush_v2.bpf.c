@@ -47,11 +47,7 @@ static __always_inline void on_sync_v2(__u64 domain, __u64 reason, __u64 gstart,
 	else if (freed)
 		s->count[IFL_C_SYNC_FREED]++;
 	if (cs && cs->loose_unmaps && cs->loose_domain == domain) {
-		hist_add(s, IFL_H_UNMAPS_PER_SYNC, cs->loose_unmaps);
-		hist_add(s, IFL_H_PAGES_PER_SYNC, cs->loose_bytes >> IFL_PAGE_SHIFT);
-		bytes = cs->loose_bytes;
-		cs->loose_unmaps = 0;
-		cs->loose_bytes = 0;
+		bytes = loose_synced(cs, s);
 	} else if (forced) {
 		/*
 		 * Forced within the first unmap into the gather: its pages so
