@@ -87,11 +87,6 @@ struct {
 	__type(value, struct fb_stack);
 } fb_stacks SEC(".maps");
 
-/* Unmaps dma-iommu queued on a domain since its last flush_iotlb_all. */
-struct fb_pending {
-	__u64 unmaps, bytes;
-	__u64 flushes;	/* flush-alls begun: the seq of the queued IOVAs' stale-window slots */
-};
 
 /*
  * Per CPU: the domain of the last map/unmap callback, for the tracepoint
@@ -106,12 +101,6 @@ struct fb_cpu {
 	__u64 unmap_domain, unmap_queued, map_domain;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct fb_pending);
-} fb_pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

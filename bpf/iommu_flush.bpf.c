@@ -38,6 +38,8 @@
  *    seq c), through a bounded per-domain ring of queue timestamps that each
  *    flush consumes up to the first entry queued for a later flush.
  */
+#include <asm/ptrace.h>
+
 #define IFL_DEFINE_SHARED	/* this object defines what iommu_flush.bpf.h shares */
 #include "iommu_flush.bpf.h"
 
@@ -374,5 +376,173 @@ int walk_groups(__u64 *ctx)
 	w.pos = BPF_CORE_READ(kset, list.next);
 	bpf_loop(IFL_MAX_GROUPS, walk_one_group, &w, 0);
 	groups_found = w.n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * A domain's end: iommu_domain_free(), the one exit of every domain
+ * (dma-iommu's default domains, VFIO's, iommufd's, a driver's own).  Its
+ * rows and facts move from its address to a retired key of their own
+ * (IFL_RETIRED_BASE + retire_seq, include/iommu_flush.h), where the
+ * library reads them once, folds them into its rows of freed domains and
+ * deletes them; its stale-window ring and the fallback's pending queue go.
+ * So the maps stay bounded however many domains come and go, and a domain
+ * allocated later at the same address starts afresh: its own facts, its
+ * own first stack, its own consumer (docs/collector.md, "Domains that come
+ * and go").  Hooked at the exit (fexit, or a kretprobe with the address
+ * kept at the entry): events the free itself causes are retired too.
+ *
+ * Moving costs a walk of the statistics map and a copy of each moved
+ * row's per-CPU values: a slow path, once per domain.
+ */
+#define RETIRE_KEYS 32	/* rows (callers) of one domain moved; more stay */
+_Static_assert(IFL_POW2(RETIRE_KEYS), "RETIRE_KEYS is a power of two");
+
+/* Possible CPUs, set by the library before load: the per-CPU copy's bound. */
+const volatile __u32 ifl_ncpus = 1;
+
+__u64 retire_seq;	/* retired keys handed out */
+
+struct retire_ctx {
+	__u64 domain;
+	__u32 n;
+	__u32 more;	/* rows beyond RETIRE_KEYS: left where they are */
+	__u64 callers[RETIRE_KEYS];
+};
+
+static long retire_find(void *map, struct ifl_key *key, struct ifl_stats *val,
+			struct retire_ctx *r)
+{
+	if (key->domain != r->domain)
+		return 0;
+	if (r->n >= RETIRE_KEYS) {
+		r->more = 1;
+		return 1;
+	}
+	r->callers[r->n & (RETIRE_KEYS - 1)] = key->caller;
+	r->n++;
+	return 0;
+}
+
+struct retire_copy {
+	struct ifl_key from, to;
+};
+
+/* One CPU's values of a row, onto its retired key. */
+static long retire_copy_cpu(__u32 cpu, struct retire_copy *x)
+{
+	__u64 *src = bpf_map_lookup_percpu_elem(&stats, &x->from, cpu);
+	__u64 *dst = bpf_map_lookup_percpu_elem(&stats, &x->to, cpu);
+
+	if (!src || !dst)
+		return 1;
+	for (int i = 0; i < (int)(sizeof(struct ifl_stats) / sizeof(__u64)); i++)
+		dst[i] = src[i];
+	return 0;
+}
+
+struct retire_move {
+	struct retire_ctx *r;
+	__u64 key;
+};
+
+/* Row i of the domain, onto the retired key. */
+static long retire_move_row(__u32 i, struct retire_move *m)
+{
+	struct retire_copy x;
+
+	x.from.domain = m->r->domain;
+	x.from.caller = m->r->callers[i & (RETIRE_KEYS - 1)];
+	x.to.domain = m->key;
+	x.to.caller = x.from.caller;
+	if (bpf_map_update_elem(&stats, &x.to, zero_value(), BPF_NOEXIST)) {
+		drop(IFL_DROP_KEYS);	/* no room: the row stays on the address */
+		return 0;
+	}
+	bpf_loop(ifl_ncpus, retire_copy_cpu, &x, 0);
+	bpf_map_delete_elem(&stats, &x.from);
+	return 0;
+}
+
+static __noinline int retire_domain(__u64 domain)
+{
+	struct retire_ctx r = { .domain = domain };
+	struct retire_move m = { .r = &r };
+	struct ifl_domain_info *di, *rd;
+
+	if (!domain)
+		return 0;
+	bpf_map_delete_elem(&fq_rings, &domain);
+	bpf_map_delete_elem(&fb_pending, &domain);
+	di = bpf_map_lookup_elem(&domains, &domain);
+	if (!di)
+		return 0;	/* no event ever named it: no row to move */
+	m.key = IFL_RETIRED_BASE + __sync_fetch_and_add(&retire_seq, 1);
+	bpf_for_each_map_elem(&stats, retire_find, &r, 0);
+	bpf_loop(r.n, retire_move_row, &m, 0);
+	/*
+	 * The facts last: the library reads a retired row only once its facts
+	 * are there, so it never folds a row still being copied.
+	 */
+	if (bpf_map_update_elem(&domains, &m.key, zero_value(), BPF_NOEXIST))
+		return 0;
+	rd = bpf_map_lookup_elem(&domains, &m.key);
+	di = bpf_map_lookup_elem(&domains, &domain);
+	if (rd && di) {
+		*rd = *di;
+		rd->flags |= IFL_DI_RETIRED;
+		rd->freed_ptr = domain;
+	}
+	bpf_map_delete_elem(&domains, &domain);
+	return 0;
+}
+
+SEC("fexit/iommu_domain_free")
+int BPF_PROG(fx_domain_free, struct iommu_domain *domain)
+{
+	retire_domain((__u64)domain);
+	return 0;
+}
+
+/* The kprobe pair: the return has no arguments, the entry keeps it per task. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} free_stash SEC(".maps");
+
+SEC("kprobe/iommu_domain_free")
+int BPF_KPROBE(kp_domain_free, struct iommu_domain *domain)
+{
+	__u64 *st = bpf_task_storage_get(&free_stash, bpf_get_current_task_btf(), 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (st) {
+		if (*st)	/* a return missed: retire that one now */
+			retire_domain(*st);
+		*st = (__u64)domain;
+	}
+	return 0;
+}
+
+SEC("kretprobe/iommu_domain_free")
+int BPF_KRETPROBE(kr_domain_free)
+{
+	__u64 *st = bpf_task_storage_get(&free_stash, bpf_get_current_task_btf(), 0, 0);
+
+	if (st && *st) {
+		retire_domain(*st);
+		*st = 0;
+	}
+	return 0;
+}
+
+/* Not attached: the host tests free fake domains through it (ctx[0]). */
+SEC("raw_tp")
+int domain_free_test(__u64 *ctx)
+{
+	retire_domain(ctx[0]);
 	return 0;
 }

@@ -160,6 +160,23 @@ __ifl_shared struct {
 	__type(value, struct cpu_state);
 } cpu_states SEC(".maps");
 
+/*
+ * The fallback's: unmaps dma-iommu queued on a domain since its last
+ * flush_iotlb_all.  Shared because a domain's free (retire_domain(),
+ * iommu_flush.bpf.c) deletes its entry, whichever source runs.
+ */
+struct fb_pending {
+	__u64 unmaps, bytes;
+	__u64 flushes;	/* flush-alls begun: the seq of the queued IOVAs' stale-window slots */
+};
+
+__ifl_shared struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct fb_pending);
+} fb_pending SEC(".maps");
+
 __ifl_shared struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, IFL_NR_DROPS);

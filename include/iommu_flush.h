@@ -123,6 +123,7 @@ struct ifl_stats {
 #define IFL_DEV_NAME_LEN 32
 #define IFL_DOMAIN_STACK 16	/* frames kept of a domain's first event */
 #define IFL_DI_UNREADABLE 1	/* the domain's memory could not be read */
+#define IFL_DI_RETIRED 2	/* a freed domain's facts, under its retired key */
 struct ifl_domain_info {
 	__u32 type;		/* domain->type (IOMMU_DOMAIN_*) */
 	__u32 flags;		/* IFL_DI_* */
@@ -139,7 +140,22 @@ struct ifl_domain_info {
 	__u32 nstack;
 	__u32 pad;
 	__u64 stack[IFL_DOMAIN_STACK];
+	__u64 freed_ptr;	/* IFL_DI_RETIRED: the domain's address while it lived */
 };
+
+/*
+ * A freed domain's keys (iommu_domain_free(), bpf/iommu_flush.bpf.c:
+ * retire_domain()): its rows and facts move from its address to a key of
+ * its own, IFL_RETIRED_BASE + a sequence number, so that a domain later
+ * allocated at the same address starts afresh.  Kernel addresses have the
+ * top bit set, so a retired key is never a live domain's.
+ */
+#define IFL_RETIRED_BASE (1ULL << 62)
+#define IFL_RETIRED_END (1ULL << 63)
+static inline int ifl_key_retired(__u64 domain)
+{
+	return domain >= IFL_RETIRED_BASE && domain < IFL_RETIRED_END;
+}
 
 /* Dropped or unmeasured things, counted per CPU in the "drops" map. */
 enum ifl_drop {

@@ -371,13 +371,45 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
+/*
+ * While recording, the rows of freed domains are read out of the maps
+ * once a second (ifl_collector_reap()): a recording of a workload that
+ * creates and frees domains (VFIO, iommufd) must not fill them.
+ */
+#define REAP_NS 1000000000ULL
+static struct ifl_collector *reap_c;
+static uint64_t reap_last;
+
+static void reap_tick(void)
+{
+	uint64_t now = ifl_now_ns();
+
+	if (!reap_c || now - reap_last < REAP_NS)
+		return;
+	reap_last = now;
+	/* a failure here shows in the final snapshot, which fails the same way */
+	(void)ifl_collector_reap(reap_c);
+}
+
+/* Sleeps up to ms milliseconds, less if a signal comes. */
+static void nap(long ms)
+{
+	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
 /* Sleeps s seconds, or until SIGINT/SIGTERM. */
 static void wait_seconds(double s)
 {
-	struct timespec t = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+	uint64_t end = ifl_now_ns() + (uint64_t)(s * 1e9);
 
-	while (!interrupted && nanosleep(&t, &t) && errno == EINTR)
-		;
+	for (uint64_t now = ifl_now_ns(); !interrupted && now < end; now = ifl_now_ns()) {
+		uint64_t left_ms = (end - now + 999999) / 1000000;
+
+		nap(left_ms < 200 ? (long)left_ms : 200);
+		reap_tick();
+	}
 }
 
 /* The command line as a shell would read it back, printable ASCII only. */
@@ -442,11 +474,17 @@ static int run_command(int *status)
 	if (read(pfd[0], &e, sizeof(e)) != (ssize_t)sizeof(e))
 		e = 0;
 	close(pfd[0]);
-	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR) {
+	for (;;) {
+		pid_t r = waitpid(pid, &ws, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
 			fprintf(stderr, TOOL ": waitpid: %s\n", strerror(errno));
 			return EXIT_ENV;
 		}
+		nap(50);
+		reap_tick();
 	}
 	if (e) {
 		fprintf(stderr, TOOL ": cannot run %s: %s\n", env.args[0], strerror(e));
@@ -528,6 +566,8 @@ static int record(struct ifl_dump *d)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	ret = ifl_snapshot_take(c, &before);
+	reap_c = c;
+	reap_last = ifl_now_ns();
 	if (!ret) {
 		if (env.nargs) {
 			int r = run_command(&d->meta.exit_status);

@@ -89,6 +89,34 @@ int ifl_test_fb_op(struct ifl_collector *c, enum ifl_fb_op op, const uint64_t *a
 	return run_prog(c, fd, "the fallback's test program", a, nargs + 1, cpu);
 }
 
+int ifl_test_free_domain(struct ifl_collector *c, uint64_t domain, int cpu)
+{
+	int fd = bpf_program__fd(c->skel->progs.domain_free_test);
+
+	if (fd < 0)
+		return ifl_fail(c, IFL_ERR_INVAL, "the domain-free test program is not loaded");
+	return run_prog(c, fd, "the domain-free test program", &domain, 1, cpu);
+}
+
+long ifl_test_map_entries(struct ifl_collector *c, const char *name)
+{
+	const struct bpf_map *map = bpf_object__find_map_by_name(c->skel->obj, name);
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+	int fd;
+
+	if (!map || bpf_map__key_size(map) > sizeof(key))
+		return -1;
+	fd = bpf_map__fd(map);
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
 int ifl_test_fb_find(const char *vmlinux_btf, const char *module_dir, struct ifl_fb_targets *out)
 {
 	struct btf *b = btf__parse(vmlinux_btf, NULL);

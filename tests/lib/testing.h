@@ -48,6 +48,10 @@ int ifl_test_fb_find(const char *vmlinux_btf, const char *module_dir, struct ifl
 int ifl_test_fq_lock(struct ifl_collector *c, uint64_t domain, bool held);
 /* Where walk_groups looks for iommu_group_kset (0: no walk, like no kallsyms). */
 int ifl_test_set_group_kset(struct ifl_collector *c, uint64_t addr);
+/* A domain freed (iommu_domain_free()), through the handler its hook runs. */
+int ifl_test_free_domain(struct ifl_collector *c, uint64_t domain, int cpu);
+/* Entries in one of the collector's maps ("stats", "domains", ...), -1 if no such map. */
+long ifl_test_map_entries(struct ifl_collector *c, const char *map);
 /* The fd of an event's program, for BPF_PROG_TEST_RUN loops. */
 int ifl_test_prog_fd(struct ifl_collector *c, enum ifl_event ev);
 

@@ -162,8 +162,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "collector-dump: %s\n", err);
 		return ret == -IFL_ERR_BPF || ret == -IFL_ERR_SYS ? 3 : 1;
 	}
-	printf("col_source=%s\ncol_source_desc=%s\ncol_prog_type=%s\n", ifl_info(c)->source, ifl_info(c)->source_desc,
-	       ifl_info(c)->prog_type);
+	printf("col_source=%s\ncol_source_desc=%s\ncol_prog_type=%s\ncol_domain_free=%s\n", ifl_info(c)->source,
+	       ifl_info(c)->source_desc, ifl_info(c)->prog_type,
+	       ifl_info(c)->domain_free ? ifl_info(c)->domain_free : "none");
 	if (check) {
 		ifl_close(c);
 		return 0;

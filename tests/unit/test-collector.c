@@ -423,6 +423,154 @@ static void test_v2(void)
 	      "source names: tracepoints-v1 and -v2 known, -v3, a bare dash and fallback-v1 not");
 }
 
+/* The row of freed domains of a driver and device, NULL if none. */
+static const struct ifl_row *freed_row(const struct ifl_snapshot *s, const char *driver,
+				       const char *device, const char *caller)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].domain == IFL_DOMAIN_FREED && !strcmp(s->rows[i].driver, driver) &&
+		    !strcmp(s->rows[i].device, device) && !strcmp(s->rows[i].caller, caller))
+			return &s->rows[i];
+	return NULL;
+}
+
+static void free_domain(uint64_t d, int cpu)
+{
+	if (ifl_test_free_domain(c, d, cpu))
+		printf("# %s\n", ifl_errmsg(c));
+}
+
+/*
+ * Domains that come and go (bpf/iommu_flush.bpf.c, retire_domain()): a
+ * freed domain's rows leave its address, so that a domain allocated at the
+ * same address by another consumer counts on its own, and the maps, and
+ * the library's rows, stay bounded however many domains come and go.
+ */
+static void test_churn(void)
+{
+	struct ifl_snapshot *s1, *s2, *s3, *d;
+	const struct ifl_row *rf, *rl, *rd;
+	uint64_t maps = 0, unmaps = 0;
+	long stats_max = 0, doms_max = 0;
+	size_t rows_max = 0;
+
+	/* v1: callers name the consumers */
+	c = open_source("tracepoints-v1", 64);
+	seed(D_VFIO, IFL_DOMAIN_PAGING, OWNER_INTEL, "0000:00:06.0");
+	for (int i = 0; i < 3; i++)
+		map(0, D_VFIO, C_VFIO, 4096);
+	add(0, D_VFIO, G(7), 4096, 0);
+	unmap(0, D_VFIO, C_VFIO, 4096);
+	sync_(0, D_VFIO, G(7), C_VFIO, 500);
+	s1 = snap();
+	map(cpu_b, D_VFIO, C_VFIO, 4096);	/* on the other CPU: its share is moved too */
+	free_domain(D_VFIO, 0);
+	/* another consumer's domain at the same address: dma-iommu under virtio-iommu */
+	seed(D_VFIO, IFL_DOMAIN_PAGING | IFL_DOMAIN_DMA_API, OWNER_VIRTIO, "0000:00:07.0");
+	for (int i = 0; i < 5; i++)
+		map(0, D_VFIO, C_DMA_MAP, 8192);
+	s2 = snap();
+	rf = freed_row(s2, "intel-iommu", "0000:00:06.0", "vfio_unmap_unpin");
+	rl = row(s2, "DMA", "0000:00:07.0", "__iommu_dma_map");
+	CHECK(rf && !strcmp(rf->consumer, "vfio") && !strcmp(rf->domain_type, "unmanaged") &&
+	      cnt(rf, IFL_C_MAP) == 4 && cnt(rf, IFL_C_UNMAP) == 1 && cnt(rf, IFL_C_SYNC) == 1 &&
+	      rl && !strcmp(rl->consumer, "dma-iommu") && !strcmp(rl->driver, "virtio-iommu") &&
+	      cnt(rl, IFL_C_MAP) == 5 && rl->domain != IFL_DOMAIN_FREED &&
+	      !row(s2, "unmanaged", "0000:00:07.0", "vfio_unmap_unpin"),
+	      "an address reused: the freed VFIO domain keeps its 4 maps (both CPUs'), 1 unmap, 1 sync "
+	      "and its names (%s), the new dma-iommu domain its 5 maps under its own (%s, %s)",
+	      rf ? rf->consumer : "?", rl ? rl->consumer : "?", rl ? rl->driver : "?");
+	CHECK(ifl_test_map_entries(c, "stats") == 2 && ifl_test_map_entries(c, "domains") == 1,
+	      "read once, the freed domain's rows and facts are gone from the maps (stats %ld: the new "
+	      "domain's and the overflow row; domains %ld)",
+	      ifl_test_map_entries(c, "stats"), ifl_test_map_entries(c, "domains"));
+	if (ifl_snapshot_delta(s2, s1, &d)) {
+		printf("not ok delta\n");
+		exit(1);
+	}
+	rf = freed_row(d, "intel-iommu", "0000:00:06.0", "vfio_unmap_unpin");
+	rl = row(d, "DMA", "0000:00:07.0", "__iommu_dma_map");
+	CHECK(rf && cnt(rf, IFL_C_MAP) == 1 && cnt(rf, IFL_C_UNMAP) == 0 && cnt(rf, IFL_C_SYNC) == 0 &&
+	      ifl_hist_total(rf->hist[IFL_H_MAP_SIZE]) == 1 && rl && cnt(rl, IFL_C_MAP) == 5,
+	      "the window of the free: the freed domain's row holds its 1 map of the window, not its "
+	      "whole life (%llu maps), the new domain its 5",
+	      (unsigned long long)cnt(rf, IFL_C_MAP));
+	ifl_snapshot_free(d);
+	free_domain(D_VFIO, 0);
+	s3 = snap();
+	if (ifl_snapshot_delta(s3, s2, &d)) {
+		printf("not ok delta\n");
+		exit(1);
+	}
+	rf = freed_row(d, "intel-iommu", "0000:00:06.0", "vfio_unmap_unpin");
+	rd = freed_row(d, "virtio-iommu", "0000:00:07.0", "__iommu_dma_map");
+	rl = row(d, "DMA", "0000:00:07.0", "__iommu_dma_map");
+	CHECK(rf && cnt(rf, IFL_C_MAP) == 0 && rd && cnt(rd, IFL_C_MAP) == 0 && rl == rd &&
+	      cnt(freed_row(s3, "virtio-iommu", "0000:00:07.0", "__iommu_dma_map"), IFL_C_MAP) == 5,
+	      "a domain freed in a window without events: nothing in the window, no live row left, 5 maps in the totals");
+	ifl_snapshot_free(d);
+	ifl_snapshot_free(s1);
+	ifl_snapshot_free(s2);
+	ifl_snapshot_free(s3);
+	free_domain(0xdead9000ULL, 0);	/* never seen: nothing to do */
+	CHECK(ifl_test_map_entries(c, "stats") == 1 && ifl_test_map_entries(c, "domains") == 0,
+	      "freeing a domain no event named leaves the maps as they were");
+	ifl_close(c);
+
+	/*
+	 * v2, churn: 400 domains, 4 addresses reused in turn, each mapped,
+	 * unmapped, synced and freed; a snapshot every 25: the maps and the
+	 * rows stay bounded, and the totals are exact.
+	 */
+	c = open_source("tracepoints-v2", 64);
+	s1 = snap();
+	for (int i = 0; i < 400; i++) {
+		uint64_t dom = 0xdeea0000ULL + (uint64_t)(i % 4) * 0x1000;
+
+		seed(dom, IFL_DOMAIN_PAGING, OWNER_INTEL, "0000:00:06.0");
+		map2(i % 2 ? cpu_b : 0, dom, 4096);
+		map2(0, dom, 4096);
+		unmap2(0, dom, 4096);
+		sync2(0, dom, G(8), R_EXPLICIT);
+		free_domain(dom, i % 2 ? cpu_b : 0);
+		if (i % 25 == 24) {
+			long ns = ifl_test_map_entries(c, "stats"), nd = ifl_test_map_entries(c, "domains");
+
+			s2 = snap();
+			if (ns > stats_max)
+				stats_max = ns;
+			if (nd > doms_max)
+				doms_max = nd;
+			if (s2->nrows > rows_max)
+				rows_max = s2->nrows;
+			if (ifl_snapshot_delta(s2, s1, &d)) {
+				printf("not ok delta\n");
+				exit(1);
+			}
+			for (size_t r = 0; r < d->nrows; r++) {
+				maps += d->rows[r].count[IFL_C_MAP];
+				unmaps += d->rows[r].count[IFL_C_UNMAP];
+			}
+			ifl_snapshot_free(d);
+			ifl_snapshot_free(s1);
+			s1 = s2;
+		}
+	}
+	rf = freed_row(s1, "intel-iommu", "0000:00:06.0", "-");
+	CHECK(maps == 800 && unmaps == 400 && rf && cnt(rf, IFL_C_MAP) == 800 && cnt(rf, IFL_C_SYNC) == 400 &&
+	      s1->drops[IFL_DROP_KEYS] == 0 && s1->drops[IFL_DROP_DOMAINS] == 0,
+	      "400 domains at 4 addresses: the windows add up to 800 maps and 400 unmaps (%llu, %llu), "
+	      "the freed domains' row holds them all, nothing dropped",
+	      (unsigned long long)maps, (unsigned long long)unmaps);
+	CHECK(stats_max <= 26 + 1 && doms_max <= 25 && rows_max <= 2,
+	      "bounded: at most %ld statistics keys (25 freed domains between snapshots + the overflow "
+	      "row), %ld domain facts, %zu rows in a snapshot",
+	      stats_max, doms_max, rows_max);
+	ifl_snapshot_free(s1);
+	ifl_close(c);
+	c = NULL;
+}
+
 int main(void)
 {
 	struct ifl_snapshot *s, *s2, *d, *g;
@@ -711,5 +859,6 @@ int main(void)
 
 	test_contention();
 	test_v2();
+	test_churn();
 	CHECK_EXIT();
 }

@@ -254,6 +254,60 @@ static void step(struct ifl_collector *c, const char *fmt, ...)
 	c->opts.progress(what, c->opts.progress_arg);
 }
 
+/*
+ * The hook on iommu_domain_free() that retires a freed domain's keys
+ * (bpf/iommu_flush.bpf.c, retire_domain()), whichever source runs: fexit
+ * where the programs are BTF-typed (tp_btf, fentry) and the kernel's BTF
+ * has the function, else the kprobe pair.  Loaded only to be attached;
+ * the tests drive its handler through domain_free_test instead.
+ */
+static void prepare_domain_free(struct ifl_collector *c)
+{
+	struct iommu_flush_bpf *s = c->skel;
+
+	c->free_fexit = false;
+	bpf_program__set_autoload(s->progs.domain_free_test, c->opts.no_attach);
+	if (c->opts.no_attach)
+		return;
+	if (c->mode == IFL_PROG_TP_BTF && c->btf &&
+	    btf__find_by_name_kind(c->btf, "iommu_domain_free", BTF_KIND_FUNC) > 0) {
+		c->free_fexit = true;
+		bpf_program__set_autoload(s->progs.fx_domain_free, true);
+		return;
+	}
+	bpf_program__set_autoload(s->progs.kp_domain_free, true);
+	bpf_program__set_autoload(s->progs.kr_domain_free, true);
+}
+
+/* Not fatal: without it the maps keep freed domains (ifl_info.domain_free says so). */
+static void attach_domain_free(struct ifl_collector *c)
+{
+	struct iommu_flush_bpf *s = c->skel;
+	struct bpf_link *l1, *l2 = NULL;
+
+	c->info.domain_free = NULL;
+	if (c->links.n + 2 > IFL_MAX_LINKS)
+		return;
+	if (c->free_fexit) {
+		l1 = bpf_program__attach(s->progs.fx_domain_free);
+		if (!l1)
+			return;
+		c->links.l[c->links.n++] = l1;
+		c->info.domain_free = "fexit";
+		return;
+	}
+	l1 = bpf_program__attach(s->progs.kp_domain_free);
+	if (l1)
+		l2 = bpf_program__attach(s->progs.kr_domain_free);
+	if (!l2) {
+		bpf_link__destroy(l1);
+		return;
+	}
+	c->links.l[c->links.n++] = l1;
+	c->links.l[c->links.n++] = l2;
+	c->info.domain_free = "kprobe";
+}
+
 static void unload(struct ifl_collector *c)
 {
 	while (c->links.n > 0)
@@ -276,6 +330,8 @@ static int load(struct ifl_collector *c)
 	bpf_object__for_each_program(p, c->skel->obj)
 		bpf_program__set_autoload(p, false);
 	bpf_program__set_autoload(c->skel->progs.walk_groups, true);
+	c->skel->rodata->ifl_ncpus = (__u32)c->info.ncpus;
+	prepare_domain_free(c);
 	a = source_args(c);
 	err = c->src->prepare(&a, &c->err);
 	if (err)
@@ -293,7 +349,10 @@ static int load(struct ifl_collector *c)
 	if (c->opts.no_attach)
 		return 0;
 	step(c, "attaching the %s programs", c->mode == IFL_PROG_TP_BTF ? c->src->prog_btf : c->src->prog_plain);
-	return c->src->attach(&a, &c->links, &c->err);
+	err = c->src->attach(&a, &c->links, &c->err);
+	if (!err)
+		attach_domain_free(c);
+	return err;
 }
 
 int ifl_open(const struct ifl_opts *opts, struct ifl_collector **out, char *errbuf, size_t errlen)
@@ -374,6 +433,7 @@ void ifl_close(struct ifl_collector *c)
 	btf__free(c->btf);
 	ifl_names_free(&c->names);
 	ifl_groups_free(&c->groups);
+	free(c->freed);
 	free(c);
 }
 

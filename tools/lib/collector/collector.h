@@ -57,6 +57,14 @@ bool ifl_source_known(const char *name);
 
 /* Cumulative figures since ifl_open(). */
 int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out);
+/*
+ * Read the rows of domains freed since the last snapshot out of the maps
+ * (snapshot.c: folded, then deleted there), as every snapshot does: for a
+ * caller that takes snapshots seldom (iommu-flushhist, once at each end),
+ * so that domain churn meanwhile cannot fill the maps.  Snapshots taken
+ * later are the same as without.
+ */
+int ifl_collector_reap(struct ifl_collector *c);
 
 /* ---- program statistics (kernel.bpf_stats) ----------------------------- */
 

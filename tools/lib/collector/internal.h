@@ -32,7 +32,7 @@ struct ifl_fb_targets {
 	unsigned int fq_found;	/* bit i: ifl_fb_fq_name(i) is a real function */
 };
 
-/* the fallback: 5 kinds x IFL_FB_SLOTS x entry and exit, and 2 tracepoints */
+/* the fallback: 5 kinds x IFL_FB_SLOTS x entry and exit, 2 tracepoints, the domain-free pair */
 #define IFL_MAX_LINKS 64
 
 /* A one-line message (no trailing newline) beside a -IFL_ERR_* code. */
@@ -126,6 +126,7 @@ struct ifl_names {
 	size_t nsyms, cap;
 	struct ifl_domain_id { uint64_t ptr; unsigned int id; } *doms;
 	size_t ndoms, domcap;
+	unsigned int last_id;	/* the last number given */
 	unsigned long read_failures;	/* kallsyms that could not be opened */
 };
 
@@ -150,6 +151,10 @@ struct ifl_collector {
 	enum ifl_prog_mode mode;	/* resolved: TP_BTF or RAW_TP */
 	struct ifl_probe found;		/* what the source's probe found */
 	struct ifl_links links;
+	bool free_fexit;		/* the domain-free hook is fexit (else the kprobe pair) */
+	/* the freed domains' rows, folded per name (snapshot.c), domain IFL_DOMAIN_FREED */
+	struct ifl_row *freed;
+	size_t nfreed, freedcap;
 	int stats_fd;			/* BPF_ENABLE_STATS, -1 */
 	struct ifl_info info;
 	struct ifl_names names;
@@ -171,6 +176,8 @@ const struct ifl_sym *ifl_names_sym(const struct ifl_names *n, uint64_t addr);
 uint64_t ifl_names_lookup(const char *kallsyms, const char *name);
 unsigned int ifl_names_domain_id(const struct ifl_names *n, uint64_t ptr);
 unsigned int ifl_names_number_domain(struct ifl_names *n, uint64_t ptr);
+/* A domain freed: its address, if reused, is numbered as a new domain. */
+void ifl_names_forget_domain(struct ifl_names *n, uint64_t ptr);
 void ifl_driver_name(const struct ifl_sym *owner, const struct ifl_sym *ops,
 		     const struct ifl_sym *fn, char *buf, size_t len);
 void ifl_domain_type_name(uint32_t type, char *buf, size_t len);

@@ -279,11 +279,20 @@ unsigned int ifl_names_number_domain(struct ifl_names *n, uint64_t ptr)
 		n->doms = d;
 		n->domcap = cap;
 	}
-	id = (unsigned int)n->ndoms + 1;
+	id = ++n->last_id;
 	n->doms[n->ndoms].ptr = ptr;
 	n->doms[n->ndoms].id = id;
 	n->ndoms++;
 	return id;
+}
+
+void ifl_names_forget_domain(struct ifl_names *n, uint64_t ptr)
+{
+	for (size_t i = 0; i < n->ndoms; i++)
+		if (n->doms[i].ptr == ptr) {
+			n->doms[i] = n->doms[--n->ndoms];
+			return;
+		}
 }
 
 void ifl_domain_type_name(uint32_t type, char *buf, size_t len)

@@ -219,7 +219,8 @@ static void fill_row(struct ifl_collector *c, struct ifl_row *r, const struct en
 		/* range-adds of dirty tracking, which passes no domain */
 		set_domainless(r, "dirty-tracking");
 	} else {
-		r->domain = ifl_names_domain_id(&c->names, e->key.domain);
+		r->domain = ifl_key_retired(e->key.domain) ? IFL_DOMAIN_FREED
+							   : ifl_names_domain_id(&c->names, e->key.domain);
 		name_driver(c, d, r->driver, sizeof(r->driver));
 		if (d && d->have_info && !(d->di.flags & IFL_DI_UNREADABLE))
 			ifl_domain_type_name(d->di.type, r->domain_type, sizeof(r->domain_type));
@@ -269,7 +270,8 @@ static void number_domains(struct ifl_collector *c, struct domain *doms, size_t 
 	if (!nd)
 		return;
 	for (size_t i = 0; i < ndoms; i++) {
-		if (!doms[i].ptr || ifl_names_domain_id(&c->names, doms[i].ptr))
+		if (!doms[i].ptr || ifl_key_retired(doms[i].ptr) ||
+		    ifl_names_domain_id(&c->names, doms[i].ptr))
 			continue;
 		nd[n].ptr = doms[i].ptr;
 		name_driver(c, &doms[i], nd[n].driver, sizeof(nd[n].driver));
@@ -284,13 +286,64 @@ static void number_domains(struct ifl_collector *c, struct domain *doms, size_t 
 	free(nd);
 }
 
+/*
+ * The rows of freed domains (retired keys, bpf/iommu_flush.bpf.c) are read
+ * once: folded into the collector's rows of freed domains, one per name
+ * (driver, type, consumer, device, caller), then deleted from the maps, so
+ * that churn of domains bounds both the maps and this process's memory.
+ * Every later snapshot carries the folded rows (cumulative, as all rows);
+ * ifl_snapshot_delta() tells a row folded meanwhile from one still live.
+ * A retired key whose facts are not there yet is still being moved: it
+ * waits for the next snapshot.
+ */
+static int fold_freed(struct ifl_collector *c, struct ifl_row *rows, size_t n)
+{
+	if (!n)
+		return 0;
+	if (c->nfreed + n > c->freedcap) {
+		size_t cap = (c->nfreed + n) * 2;
+		struct ifl_row *f = realloc(c->freed, cap * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		c->freed = f;
+		c->freedcap = cap;
+	}
+	memcpy(c->freed + c->nfreed, rows, n * sizeof(*rows));
+	c->nfreed = ifl_rows_merge(c->freed, c->nfreed + n, IFL_BY_ALL);
+	return 0;
+}
+
+static void delete_retired(struct ifl_collector *c, const struct entry *e, size_t n,
+			   struct domain *doms, size_t ndoms)
+{
+	int sfd = bpf_map__fd(c->skel->maps.stats), dfd = bpf_map__fd(c->skel->maps.domains);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct domain *d;
+
+		if (!ifl_key_retired(e[i].key.domain))
+			continue;
+		d = find_domain(doms, ndoms, e[i].key.domain);
+		if (d && d->have_info)
+			bpf_map_delete_elem(sfd, &e[i].key);
+	}
+	for (size_t i = 0; i < ndoms; i++) {
+		if (!ifl_key_retired(doms[i].ptr) || !doms[i].have_info)
+			continue;
+		bpf_map_delete_elem(dfd, &doms[i].ptr);
+		ifl_names_forget_domain(&c->names, doms[i].di.freed_ptr);
+	}
+}
+
 int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 {
 	struct entry *e = NULL;
 	struct domain *doms = NULL;
 	struct ifl_snapshot *s = NULL;
+	struct ifl_row *freed = NULL;
 	uint64_t *addrs = NULL;
-	size_t n = 0, ndoms = 0, naddrs = 0;
+	size_t n = 0, ndoms = 0, naddrs = 0, nfreed = 0;
 	bool new_domain = false;
 	int dfd = bpf_map__fd(c->skel->maps.domains), ret;
 
@@ -300,8 +353,9 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 		return ifl_fail(c, IFL_ERR_SYS, "cannot read the statistics map: %s", strerror(-ret));
 	doms = calloc(n ? n : 1, sizeof(*doms));
 	addrs = calloc(n * (4 + IFL_DOMAIN_STACK) + 1, sizeof(*addrs));
-	s = ifl_snapshot_new(n);
-	if (!doms || !addrs || !s) {
+	s = ifl_snapshot_new(n + c->nfreed);
+	freed = calloc(n ? n : 1, sizeof(*freed));
+	if (!doms || !addrs || !s || !freed) {
 		ret = ifl_fail(c, IFL_ERR_SYS, "out of memory");
 		goto out;
 	}
@@ -321,6 +375,10 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 		d = &doms[ndoms++];
 		d->ptr = ptr;
 		d->have_info = !bpf_map_lookup_elem(dfd, &ptr, &d->di);
+		if (ifl_key_retired(ptr) && (!d->have_info || !(d->di.flags & IFL_DI_RETIRED))) {
+			d->have_info = false;	/* still being moved: next time */
+			continue;
+		}
 		if (d->have_info) {
 			addrs[naddrs++] = d->di.owner;
 			addrs[naddrs++] = d->di.ops;
@@ -330,7 +388,7 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 			for (uint32_t f = 0; f < d->di.nstack; f++)
 				addrs[naddrs++] = d->di.stack[f];
 		}
-		if (!ifl_names_domain_id(&c->names, ptr))
+		if (!ifl_key_retired(ptr) && !ifl_names_domain_id(&c->names, ptr))
 			new_domain = true;
 	}
 	/* unreadable kallsyms leaves names "unknown", it is not an error */
@@ -345,16 +403,41 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 	s->drops[IFL_DROP_GROUP_WALKS] = c->group_walk_failures;
 	learn_consumers(c, e, n, doms, ndoms);
 	number_domains(c, doms, ndoms);
-	for (size_t i = 0; i < n; i++)
-		fill_row(c, &s->rows[i], &e[i], find_domain(doms, ndoms, e[i].key.domain));
-	s->nrows = ifl_rows_merge(s->rows, n, IFL_BY_ALL);
+	for (size_t i = 0; i < n; i++) {
+		const struct domain *d = find_domain(doms, ndoms, e[i].key.domain);
+
+		if (ifl_key_retired(e[i].key.domain)) {
+			if (d && d->have_info)
+				fill_row(c, &freed[nfreed++], &e[i], d);
+			continue;
+		}
+		fill_row(c, &s->rows[s->nrows++], &e[i], d);
+	}
+	if (fold_freed(c, freed, nfreed)) {
+		ret = ifl_fail(c, IFL_ERR_SYS, "out of memory");
+		goto out;
+	}
+	delete_retired(c, e, n, doms, ndoms);
+	if (c->nfreed)
+		memcpy(s->rows + s->nrows, c->freed, c->nfreed * sizeof(*c->freed));
+	s->nrows = ifl_rows_merge(s->rows, s->nrows + c->nfreed, IFL_BY_ALL);
 	*out = s;
 	s = NULL;
 out:
 	ifl_snapshot_free(s);
+	free(freed);
 	free(e);
 	free(doms);
 	free(addrs);
 	return ret;
 }
 
+
+int ifl_collector_reap(struct ifl_collector *c)
+{
+	struct ifl_snapshot *s = NULL;
+	int ret = ifl_snapshot_take(c, &s);
+
+	ifl_snapshot_free(s);
+	return ret;
+}

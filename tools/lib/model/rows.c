@@ -167,13 +167,57 @@ void ifl_snapshot_free(struct ifl_snapshot *s)
 	free(s);
 }
 
+/* A row's identity across snapshots: its domain and caller; a freed domains' row, all its names. */
 static int cmp_identity(const void *a, const void *b)
 {
 	const struct ifl_row *x = a, *y = b;
+	unsigned int names = IFL_BY_ALL & ~IFL_BY_DOMAIN;
+	int d;
 
 	if (x->domain != y->domain)
 		return x->domain < y->domain ? -1 : 1;
-	return strcmp(x->caller, y->caller);
+	if ((d = strcmp(x->caller, y->caller)))
+		return d;
+	return x->domain == IFL_DOMAIN_FREED ? cmp_rows(x, y, &names) : 0;
+}
+
+static void sub_row(struct ifl_row *r, const struct ifl_row *p)
+{
+	for (int k = 0; k < IFL_NR_COUNTS; k++)
+		r->count[k] -= p->count[k] <= r->count[k] ? p->count[k] : r->count[k];
+	for (int h = 0; h < IFL_NR_HISTS; h++)
+		for (int b = 0; b < IFL_HIST_BUCKETS; b++)
+			r->hist[h][b] -= p->hist[h][b] <= r->hist[h][b] ? p->hist[h][b] : r->hist[h][b];
+}
+
+/*
+ * A row of "before" that "now" has not: a domain freed meanwhile, whose
+ * row the collector folded into the freed domains' row of its names
+ * (collector/snapshot.c).  That row's growth holds the domain's whole
+ * count, of which "before" already had this much: take it off, so that
+ * the difference is the window's.  The device is matched if it can be
+ * (a freed domain's is the one it had at first sight, which its group
+ * usually still named), else not.
+ */
+static void sub_folded(struct ifl_snapshot *s, const struct ifl_row *p)
+{
+	unsigned int all = IFL_BY_ALL & ~IFL_BY_DOMAIN, nodev = all & ~IFL_BY_DEVICE;
+	struct ifl_row *nodev_match = NULL;
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		struct ifl_row *r = &s->rows[i];
+
+		if (r->domain != IFL_DOMAIN_FREED || cmp_rows(r, p, &nodev))
+			continue;
+		if (!cmp_rows(r, p, &all)) {
+			sub_row(r, p);
+			return;
+		}
+		if (!nodev_match)
+			nodev_match = r;
+	}
+	if (nodev_match)
+		sub_row(nodev_match, p);
 }
 
 int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot *before,
@@ -181,6 +225,7 @@ int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot
 {
 	struct ifl_snapshot *s = ifl_snapshot_new(now->nrows);
 	struct ifl_row *old = NULL;
+	bool *matched;
 
 	*out = NULL;
 	if (!s)
@@ -199,6 +244,12 @@ int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot
 	s->avail_hists = now->avail_hists;
 	for (int d = 0; d < IFL_NR_DROPS; d++)
 		s->drops[d] = now->drops[d] >= before->drops[d] ? now->drops[d] - before->drops[d] : 0;
+	matched = calloc(before->nrows ? before->nrows : 1, sizeof(*matched));
+	if (!matched) {
+		free(old);
+		ifl_snapshot_free(s);
+		return -IFL_ERR_SYS;
+	}
 	for (size_t i = 0; i < now->nrows; i++) {
 		const struct ifl_row *p = bsearch(&now->rows[i], old, before->nrows,
 						  sizeof(*old), cmp_identity);
@@ -207,12 +258,13 @@ int ifl_snapshot_delta(const struct ifl_snapshot *now, const struct ifl_snapshot
 		*r = now->rows[i];
 		if (!p)
 			continue;
-		for (int k = 0; k < IFL_NR_COUNTS; k++)
-			r->count[k] -= p->count[k] <= r->count[k] ? p->count[k] : r->count[k];
-		for (int h = 0; h < IFL_NR_HISTS; h++)
-			for (int b = 0; b < IFL_HIST_BUCKETS; b++)
-				r->hist[h][b] -= p->hist[h][b] <= r->hist[h][b] ? p->hist[h][b] : r->hist[h][b];
+		matched[p - old] = true;
+		sub_row(r, p);
 	}
+	for (size_t i = 0; i < before->nrows; i++)
+		if (!matched[i] && old[i].domain != IFL_DOMAIN_FREED)
+			sub_folded(s, &old[i]);
+	free(matched);
 	free(old);
 	*out = s;
 	return 0;

@@ -39,14 +39,20 @@ struct ifl_info {
 	 * (only the series' events carry it). */
 	bool consumers;
 	bool callers;
+	/* how freed domains are seen ("fexit", "kprobe": on iommu_domain_free),
+	 * NULL: not at all, the maps keep them and an address reused inherits */
+	const char *domain_free;
 	unsigned int max_keys;
 	int ncpus;		/* possible CPUs, the per-CPU map width */
 };
 
 #define IFL_NAME_LEN 64
 
+/* The domain of the rows of freed domains, folded per name (all but the domain). */
+#define IFL_DOMAIN_FREED (~0U)
+
 struct ifl_row {
-	unsigned int domain;		/* numbered per run from 1; 0: none */
+	unsigned int domain;		/* numbered per run from 1; 0: none; IFL_DOMAIN_FREED */
 	char driver[32];		/* "intel-iommu", "virtio-iommu", ... */
 	char domain_type[16];		/* "DMA", "DMA-FQ", "unmanaged", ... */
 	char consumer[IFL_NAME_LEN];	/* "dma-iommu", "vfio", "iommufd", module or function */
