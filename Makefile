@@ -143,7 +143,7 @@ TOOLS_SAN := $(TOOL_SRCS:tools/%.c=$(OUTPUT)/san/bin/%)
 MANPAGES := $(sort $(wildcard docs/*.8))
 PREFIX ?= /usr/local
 
-.PHONY: all build tools deb sanitize fuzz soak-fuzz deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
+.PHONY: all build tools deb sanitize fuzz soak soak-fuzz deps kernels demo-arm64 check check-host check-vm patches-check bench demo demo-live ab install clean distclean help
 
 # A plain `make` builds; installing packages is `make deps` (or the targets
 # below that run in a VM, which call it first).
@@ -159,6 +159,7 @@ help:
 	@echo "make check-host  host-only tests (no kernel build, no VM)"
 	@echo "make sanitize    the libraries, tools and test programs under ASan/UBSan (.output/san/)"
 	@echo "make fuzz        the libFuzzer harnesses of tests/fuzz/ (.output/fuzz/)"
+	@echo "make soak        hours: domain churn, attach storms, fuzzing (docs/reliability.md)"
 	@echo "make soak-fuzz   each harness for FUZZ_RUNS=$(FUZZ_RUNS) executions"
 	@echo "make kernels     fetch and build the test kernels (cached in ~/.cache/iommu-flushtop)"
 	@echo "make patches-check  checkpatch --strict, per-patch W=1 build and full build of each series"
@@ -350,6 +351,19 @@ check-host: deps
 check-vm: deps kernels
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)BASES="$(BASES)" tests/run --vm
+
+# The long runs of docs/reliability.md, not in `make check` (which runs a
+# bounded part of each): SOAK_CHURN domain create/free cycles with
+# iommu-flushtop attached, and attach/detach cycles under DMA on the
+# tracepoints and on the fallback, on every base, then the fuzzers.
+SOAK_CHURN ?= 20000
+SOAK_STORM_TP ?= 700
+SOAK_STORM_FB ?= 300
+soak: deps kernels
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)DOMAIN_CHURN_CYCLES=$(SOAK_CHURN) ATTACH_STORM_TP=$(SOAK_STORM_TP) \
+		ATTACH_STORM_FB=$(SOAK_STORM_FB) BASES="$(BASES)" tests/run --vm domain-churn attach-storm
+	$(Q)$(MAKE) --no-print-directory soak-fuzz
 
 patches-check: deps
 	$(Q)scripts/patches-check $(BASES)

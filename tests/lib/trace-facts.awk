@@ -148,6 +148,10 @@ function hex(s,   n, i, c) {
 	# A sync forced inside the IOMMU driver (the gather helpers inlined into
 	# its unmap_pages) belongs to the consumer whose gather it is: the one
 	# the domain's other events name.  The collector counts it the same way.
+	# An address whose events name one consumer, then another: a domain
+	# freed and another allocated there (reused_domains below).
+	if (cons != "other" && f["domain"] != "" && (f["domain"] in dom_cons) && dom_cons[f["domain"]] != cons &&
+	    !(f["domain"] in reused)) { reused[f["domain"]] = 1; n_reused++ }
 	if (cons != "other" && f["domain"] != "") dom_cons[f["domain"]] = cons
 	else if (cons == "other" && (f["domain"] in dom_cons)) cons = dom_cons[f["domain"]]
 	if (cons == "testmod") testdom = f["domain"]
@@ -236,6 +240,7 @@ END {
 	for (r in reason) printf "fq_flush_reason_%s=%d\n", r, reason[r]
 	for (r in sync_reason) printf "sync_reason_%s=%d\n", r, sync_reason[r]
 	printf "series=%s\n", v2 ? "v2" : "v1"
+	printf "reused_domains=%d\n", n_reused
 	left = 0
 	for (c in sp) left += sp[c]
 	printf "strict_covered_ungathered=%d\n", covered_ungathered

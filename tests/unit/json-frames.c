@@ -5,6 +5,7 @@
  *   fK_start=NS fK_end=NS fK_interval_s=S    the frame's window (CLOCK_MONOTONIC)
  *   fK_<count>=N                            the frame's total of each count
  *   fK_total_<figure>=V                     the total's figures ("null" if unknown)
+ *   fK_drop_<name>=N                        the frame's drops
  *   fK_row=driver|consumer|device|<figure>=V|...
  *   frames=N
  * A line that is not a JSON object with those members is an error: the
@@ -74,6 +75,9 @@ int main(void)
 		       k, (unsigned long long)json_object_get_uint64(member(o, "start_ns", json_type_int, line)),
 		       k, (unsigned long long)json_object_get_uint64(member(o, "end_ns", json_type_int, line)),
 		       k, json_object_get_double(member(o, "interval_s", json_type_double, line)));
+		counts = member(o, "drops", json_type_object, line);
+		json_object_object_foreach(counts, dname, dval)
+			printf("f%d_drop_%s=%llu\n", k, dname, (unsigned long long)json_object_get_uint64(dval));
 		total = member(o, "total", json_type_object, line);
 		counts = member(total, "counts", json_type_object, line);
 		json_object_object_foreach(counts, name, val)

@@ -10,6 +10,8 @@
 source "$(dirname "$0")/../lib/test.sh"
 has_series || skip_rest "$BASE has no series"
 res="$TMP/res"
+# Cycles on the tracepoints and on the fallback; `make soak` raises them.
+TP=${ATTACH_STORM_TP:-8} FB=${ATTACH_STORM_FB:-4}
 storm_checks() {   # NAME FACTS N
 	local n=$1 f=$2 want=$3
 	check "$n: $want of $want cycles started and stopped ($(fact cycles "$f") ok, $(fact failed "$f") failed, $(fact cycle_ms "$f") ms each)" \
@@ -28,19 +30,19 @@ storm_checks() {   # NAME FACTS N
 mkdir -p "$res/virtio"
 # Each cycle takes 10-12 s here (TCG, single-threaded: one host thread
 # for both vCPUs, one of them reading), so the bounded part is small.
-if vm "$TMP/virtio" --iommu virtio --strict --timeout 900 --results "$res/virtio" -- bash -c \
-	'tests/guest/toggle-storm.sh 100 | sed "s/^warning: /toggle_warning=/; s/^cycles=/toggle_cycles=/; s/^reads=/toggle_reads=/"; tests/guest/attach-storm.sh 8 tracepoints'; then
+if vm "$TMP/virtio" --iommu virtio --strict --timeout $((600 + 30 * TP)) --results "$res/virtio" -- bash -c \
+	'tests/guest/toggle-storm.sh 100 | sed "s/^warning: /toggle_warning=/; s/^cycles=/toggle_cycles=/; s/^reads=/toggle_reads=/"; tests/guest/attach-storm.sh $1 tracepoints' _ $TP; then
 	check "virtio strict: tracefs enabled and disabled the iommu events 100 times under DMA ($(fact toggle_cycles "$TMP/virtio"), $(fact toggle_reads "$TMP/virtio") reads)" \
 		[ "$(fact toggle_cycles "$TMP/virtio")" = 100 -a "$(fact toggle_reads "$TMP/virtio")" -ge 1 ]
 	check "virtio strict: no kernel warning from it ($(grep -c '^toggle_warning=' "$TMP/virtio"))" [ "$(grep -c '^toggle_warning=' "$TMP/virtio")" = 0 ]
-	storm_checks "virtio strict, tracepoints" "$TMP/virtio" 8
+	storm_checks "virtio strict, tracepoints" "$TMP/virtio" $TP
 else
 	notok "virtio strict: the guest did not finish ($(vm_why "$TMP/virtio"))"
 fi
 # intel lazy, the fallback's kprobes and fentry on the same patched kernel
 mkdir -p "$res/intel"
-if vm "$TMP/intel" --iommu intel --timeout 900 --results "$res/intel" -- tests/guest/attach-storm.sh 4 fallback; then
-	storm_checks "intel lazy, fallback" "$TMP/intel" 4
+if vm "$TMP/intel" --iommu intel --timeout $((600 + 60 * FB)) --results "$res/intel" -- tests/guest/attach-storm.sh $FB fallback; then
+	storm_checks "intel lazy, fallback" "$TMP/intel" $FB
 else
 	notok "intel lazy: the guest did not finish ($(vm_why "$TMP/intel"))"
 fi

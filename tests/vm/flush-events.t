@@ -152,6 +152,9 @@ for iommu in intel virtio; do
 		hook=fexit; [ $iommu = virtio ] && hook=kprobe
 		check "$n: the collector hooked the domains' free with $hook ($(f col_domain_free $n))" \
 			[ "$(f col_domain_free $n)" = $hook ]
+		# whether an address served both consumers in this boot (not every
+		# boot reuses one: said, not required)
+		echo "# $n: domain addresses ftrace saw serve two consumers: $(f reused_domains $n)"
 		col_compare $n vfio vfio
 		col_compare $n iommufd iommufd
 	fi
