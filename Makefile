@@ -355,14 +355,16 @@ check-vm: deps kernels
 # The long runs of docs/reliability.md, not in `make check` (which runs a
 # bounded part of each): SOAK_CHURN domain create/free cycles with
 # iommu-flushtop attached, and attach/detach cycles under DMA on the
-# tracepoints and on the fallback, on every base, then the fuzzers.
+# tracepoints and on the fallback, on every base, the debug kernel's boots
+# (tests/vm/debug-kernel.t), then the fuzzers.
 SOAK_CHURN ?= 20000
 SOAK_STORM_TP ?= 700
 SOAK_STORM_FB ?= 300
 soak: deps kernels
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)DOMAIN_CHURN_CYCLES=$(SOAK_CHURN) ATTACH_STORM_TP=$(SOAK_STORM_TP) \
-		ATTACH_STORM_FB=$(SOAK_STORM_FB) BASES="$(BASES)" tests/run --vm domain-churn attach-storm
+		ATTACH_STORM_FB=$(SOAK_STORM_FB) DEBUG_KERNEL=1 BASES="$(BASES)" \
+		tests/run --vm domain-churn attach-storm debug-kernel
 	$(Q)$(MAKE) --no-print-directory soak-fuzz
 
 patches-check: deps
