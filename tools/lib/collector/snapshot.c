@@ -332,7 +332,6 @@ static void delete_retired(struct ifl_collector *c, const struct entry *e, size_
 		if (!ifl_key_retired(doms[i].ptr) || !doms[i].have_info)
 			continue;
 		bpf_map_delete_elem(dfd, &doms[i].ptr);
-		ifl_names_forget_domain(&c->names, doms[i].di.freed_ptr);
 	}
 }
 
@@ -388,9 +387,19 @@ int ifl_snapshot_take(struct ifl_collector *c, struct ifl_snapshot **out)
 			for (uint32_t f = 0; f < d->di.nstack; f++)
 				addrs[naddrs++] = d->di.stack[f];
 		}
-		if (!ifl_key_retired(ptr) && !ifl_names_domain_id(&c->names, ptr))
-			new_domain = true;
 	}
+	/*
+	 * A domain retired since the last snapshot gives up its number before
+	 * any is handed out: a live key at its address now is another domain
+	 * (its free had finished before that one's first event), which must
+	 * not take the freed one's number, nor the freed one's row its delta.
+	 */
+	for (size_t i = 0; i < ndoms; i++)
+		if (ifl_key_retired(doms[i].ptr) && doms[i].have_info)
+			ifl_names_forget_domain(&c->names, doms[i].di.freed_ptr);
+	for (size_t i = 0; i < ndoms; i++)
+		if (!ifl_key_retired(doms[i].ptr) && !ifl_names_domain_id(&c->names, doms[i].ptr))
+			new_domain = true;
 	/* unreadable kallsyms leaves names "unknown", it is not an error */
 	ifl_names_resolve(&c->names, addrs, naddrs);
 	if (new_domain || !c->groups.recs) {
