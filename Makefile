@@ -360,11 +360,12 @@ check-vm: deps kernels
 SOAK_CHURN ?= 20000
 SOAK_STORM_TP ?= 700
 SOAK_STORM_FB ?= 300
+SOAK_LONG ?= 3600
 soak: deps kernels
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)DOMAIN_CHURN_CYCLES=$(SOAK_CHURN) ATTACH_STORM_TP=$(SOAK_STORM_TP) \
-		ATTACH_STORM_FB=$(SOAK_STORM_FB) DEBUG_KERNEL=1 BASES="$(BASES)" \
-		tests/run --vm domain-churn attach-storm debug-kernel
+		ATTACH_STORM_FB=$(SOAK_STORM_FB) DEBUG_KERNEL=1 LONG_RUN_SECONDS=$(SOAK_LONG) BASES="$(BASES)" \
+		tests/run --vm domain-churn attach-storm debug-kernel long-run
 	$(Q)$(MAKE) --no-print-directory soak-fuzz
 
 patches-check: deps
