@@ -23,17 +23,11 @@ for _ in $(seq 600); do [ -s "$R/churn.json" ] && break; sleep 0.1; done
 echo "stats_start=$(entries stats)"
 echo "domains_start=$(entries domains)"
 : >/tmp/churn.done
-# the sampler: seconds since start, map entries, RSS (kB), CPU ticks, cycles done
-(
-	t0=$(date +%s)
-	while kill -0 $tool 2>/dev/null; do
-		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$tool/status 2>/dev/null)
-		cpu=$(awk '{ print $14 + $15 }' /proc/$tool/stat 2>/dev/null)
-		echo "sample=$(( $(date +%s) - t0 )) $(entries stats) $(entries domains) ${rss:-0} ${cpu:-0} $(wc -l </tmp/churn.done)"
-		sleep 1
-	done
-) &
-sampler=$!
+# the samples: seconds, RSS, CPU ticks, then the map entries and cycles done
+source "$(dirname "$0")/tool-sampler.sh"
+churn_extra() { echo "$(entries stats) $(entries domains) $(wc -l </tmp/churn.done)"; }
+SAMPLE_INTERVAL=1 sampler_start $tool churn_extra
+sampler=$SAMPLER_PID
 vfio=0 iommufd=0 failed=0 t0=$(date +%s%N)
 for i in $(seq "$N"); do
 	if [ $((i % 2)) = 1 ]; then p=vfio-map; else p=iommufd-map; fi

@@ -18,16 +18,9 @@ $B/iommu-flushtop --json -i 1 >"$R/long.json" 2>"$R/long.err" &
 tool=$!
 for _ in $(seq 600); do [ -s "$R/long.json" ] && break; sleep 0.1; done
 [ -s "$R/long.json" ] || { echo "failed=no-first-frame"; kill $tool; exit 0; }
-(
-	t0=$(date +%s)
-	while kill -0 $tool 2>/dev/null; do
-		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$tool/status 2>/dev/null)
-		cpu=$(awk '{ print $14 + $15 }' /proc/$tool/stat 2>/dev/null)
-		echo "sample=$(( $(date +%s) - t0 )) ${rss:-0} ${cpu:-0}"
-		sleep 2
-	done
-) &
-sampler=$!
+source "$(dirname "$0")/tool-sampler.sh"
+sampler_start $tool
+sampler=$SAMPLER_PID
 end=$(( $(date +%s) + S ))
 : >/tmp/long.reads
 pids=()

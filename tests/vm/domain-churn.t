@@ -56,20 +56,20 @@ done
 drops=$(awk -F= '/^f[0-9]+_drop_/ { sub(/^f[0-9]+_drop_/, "", $1); s[$1] += $2 } END { for (k in s) printf "%s %d, ", k, s[k] }' "$TMP/frames")
 check "intel strict: nothing dropped in any frame ($drops)" \
 	bash -c '! grep -q "^f[0-9]*_drop_.*=[1-9]" "$1"' _ "$TMP/frames"
-# the samples: SECONDS STATS DOMAINS RSS_KB CPU_TICKS CYCLES_DONE
+# the samples: SECONDS RSS_KB CPU_TICKS STATS DOMAINS CYCLES_DONE
 # (only while the tool ran: /proc gives nothing once it exited)
-grep '^sample=' "$F" | sed 's/^sample=//' | awk '$4 > 0 && $5 > 0' >"$TMP/samples"
+grep '^sample=' "$F" | sed 's/^sample=//' | awk '$2 > 0 && $3 > 0' >"$TMP/samples"
 ns=$(wc -l <"$TMP/samples")
-read -r smax dmax rate <<<"$(awk 'NR > 1 { r = $6 - prev; if (r > rate) rate = r } { prev = $6; if ($2 > s) s = $2; if ($3 > d) d = $3 } END { print s + 0, d + 0, rate + 0 }' "$TMP/samples")"
+read -r smax dmax rate <<<"$(awk 'NR > 1 { r = $6 - prev; if (r > rate) rate = r } { prev = $6; if ($4 > s) s = $4; if ($5 > d) d = $5 } END { print s + 0, d + 0, rate + 0 }' "$TMP/samples")"
 s0=$(fact stats_start $F) d0=$(fact domains_start $F)
 bs=$(( s0 + 4 * (rate + 1) )) bd=$(( d0 + rate + 1 ))
 check "intel strict: the statistics map stays bounded: at most $smax keys in $ns samples, start $s0 + 4 x ($rate cycles in the busiest sampling interval + 1) = $bs" \
 	[ "$ns" -ge 3 -a "$smax" -le "$bs" ]
 check "intel strict: the domains map stays bounded: at most $dmax, start $d0 + $rate + 1 = $bd" [ "$dmax" -le "$bd" ]
-read -r rw rmax <<<"$(awk '{ r[NR] = $4 } END { w = int(NR / 4) + 1; m = 0; for (k = w; k <= NR; k++) if (r[k] > m) m = r[k]; print r[w] + 0, m + 0 }' "$TMP/samples")"
+read -r rw rmax <<<"$(awk '{ r[NR] = $2 } END { w = int(NR / 4) + 1; m = 0; for (k = w; k <= NR; k++) if (r[k] > m) m = r[k]; print r[w] + 0, m + 0 }' "$TMP/samples")"
 check "intel strict: RSS after the first quarter $rw kB, at most $rmax kB later (within 1024 kB)" \
 	[ "$rw" -gt 0 -a $((rmax - rw)) -le 1024 ]
-read -r c1 c3 <<<"$(awk '{ t[NR] = $1; c[NR] = $5 } END { a = int(NR / 3); if (a < 1) a = 1; b = NR - a; if (b < 1) b = 1; d1 = t[a+1] - t[1]; d3 = t[NR] - t[b]; r1 = (c[a+1] - c[1]) / (d1 > 0 ? d1 : 1); r3 = (c[NR] - c[b]) / (d3 > 0 ? d3 : 1); printf "%.1f %.1f\n", r1, r3 }' "$TMP/samples")"
+read -r c1 c3 <<<"$(awk '{ t[NR] = $1; c[NR] = $3 } END { a = int(NR / 3); if (a < 1) a = 1; b = NR - a; if (b < 1) b = 1; d1 = t[a+1] - t[1]; d3 = t[NR] - t[b]; r1 = (c[a+1] - c[1]) / (d1 > 0 ? d1 : 1); r3 = (c[NR] - c[b]) / (d3 > 0 ? d3 : 1); printf "%.1f %.1f\n", r1, r3 }' "$TMP/samples")"
 check "intel strict: CPU per second in the last third $c3 ticks, at most 2 x the first third's $c1 + 2" \
 	awk -v a="$c1" -v b="$c3" 'BEGIN { exit !(b <= 2 * a + 2) }'
 check "intel strict: no kernel warning ($(grep -c '^warning=' $F)$(grep -m1 '^warning=' $F | cut -c1-120 | sed 's/^/: /'))" \
